@@ -1,0 +1,93 @@
+/**
+ * The DashScope calls this model uses, one function each: path, headers and body built from the
+ * wire schemas, sent through the transport, the answer mapped back to the SDK's types. Inputs arrive
+ * already validated by the client.
+ */
+import {
+  cancelResponseWireSchema,
+  detectResponseWireSchema,
+  type SubmitRequestWire,
+  submitResponseWireSchema,
+  type Task,
+  taskFromWire,
+  taskResponseWireSchema,
+} from './schemas.js';
+import type { Transport } from './transport.js';
+
+/** Result of the image check. */
+export interface DetectResult {
+  /** Whether the portrait can be used by LivePortrait. */
+  pass: boolean;
+  /** DashScope's reason when `pass` is false (e.g. `No human face detected.`); empty otherwise. */
+  message: string;
+  requestId: string;
+}
+
+/** Result of a submit: the job exists from here on and is billed when it produces video. */
+export interface SubmitResult {
+  taskId: string;
+  /** Status right after submit, normally `PENDING`. */
+  status: string;
+  requestId: string;
+}
+
+/** DashScope resolves `oss://` URLs from its temporary storage only when asked to by this header. */
+function ossHeaders(...urls: string[]): Record<string, string> {
+  return urls.some((url) => url.startsWith('oss://')) ? { 'X-DashScope-OssResourceResolve': 'enable' } : {};
+}
+
+export async function detectImage(
+  transport: Transport,
+  imageUrl: string,
+  signal?: AbortSignal,
+): Promise<DetectResult> {
+  const answer = await transport.request({
+    method: 'POST',
+    path: '/services/aigc/image2video/face-detect',
+    body: { model: 'liveportrait-detect', input: { image_url: imageUrl } },
+    headers: ossHeaders(imageUrl),
+    schema: detectResponseWireSchema,
+    retry: 'idempotent',
+    signal,
+  });
+  return { pass: answer.output.pass, message: answer.output.message, requestId: answer.request_id };
+}
+
+export async function submitJob(
+  transport: Transport,
+  body: SubmitRequestWire,
+  signal?: AbortSignal,
+): Promise<SubmitResult> {
+  const answer = await transport.request({
+    method: 'POST',
+    // The trailing slash is part of the documented path.
+    path: '/services/aigc/image2video/video-synthesis/',
+    body,
+    headers: { 'X-DashScope-Async': 'enable', ...ossHeaders(body.input.image_url, body.input.audio_url) },
+    schema: submitResponseWireSchema,
+    retry: 'submit',
+    signal,
+  });
+  return { taskId: answer.output.task_id, status: answer.output.task_status, requestId: answer.request_id };
+}
+
+export async function queryTask(transport: Transport, taskId: string, signal?: AbortSignal): Promise<Task> {
+  const answer = await transport.request({
+    method: 'GET',
+    path: `/tasks/${encodeURIComponent(taskId)}`,
+    schema: taskResponseWireSchema,
+    retry: 'idempotent',
+    signal,
+  });
+  return taskFromWire(answer);
+}
+
+export async function cancelTask(transport: Transport, taskId: string, signal?: AbortSignal): Promise<void> {
+  await transport.request({
+    method: 'POST',
+    path: `/tasks/${encodeURIComponent(taskId)}/cancel`,
+    schema: cancelResponseWireSchema,
+    retry: 'idempotent',
+    signal,
+  });
+}

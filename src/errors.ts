@@ -1,0 +1,272 @@
+/**
+ * The SDK's one error tree, and the one function that turns an HTTP answer into the right error.
+ *
+ * Every error the SDK throws extends {@link LivePortraitError}, so `catch (e) { if (e instanceof
+ * LivePortraitError) … }` is exhaustive. No error carries request headers, so the API key can never
+ * end up in a message, a stack, `JSON.stringify(err)` or `util.inspect(err)`.
+ */
+import type { z } from 'zod';
+
+/** Base class of every error thrown by this SDK. */
+export class LivePortraitError extends Error {
+  override readonly name: string = 'LivePortraitError';
+
+  /** Enumerable fields only, so `JSON.stringify(err)` carries the useful parts and nothing more. */
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object), name: this.name, message: this.message };
+  }
+}
+
+/** The client cannot be built as configured: no API key, a bad base URL, an insecure URL. */
+export class ConfigurationError extends LivePortraitError {
+  override readonly name = 'ConfigurationError';
+}
+
+/** One problem found in the caller's input: where (`path`, e.g. `videoFps`) and what is wrong. */
+export interface ValidationIssue {
+  /** Dotted path of the offending field; empty for the input as a whole. */
+  path: string;
+  /** What is wrong and what is allowed, e.g. `must be an integer from 15 to 30 (inclusive); got 31`. */
+  message: string;
+}
+
+/** Input rejected locally, before anything was sent. Lists every failing field. */
+export class ValidationError extends LivePortraitError {
+  override readonly name = 'ValidationError';
+  /** Every problem found, one per field. */
+  readonly issues: ValidationIssue[];
+
+  constructor(issues: ValidationIssue[], what = 'input') {
+    const lines = issues.map((issue) => (issue.path ? `${issue.path} ${issue.message}` : issue.message));
+    super(`Invalid ${what}: ${lines.join('; ')}`);
+    this.issues = issues;
+  }
+
+  /** Builds the error from zod's issues, one entry per field, with unknown keys named one by one. */
+  static fromZod(error: z.ZodError, what?: string): ValidationError {
+    const issues = error.issues.flatMap((issue): ValidationIssue[] => {
+      const path = issue.path.map(String).join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({
+          path: path ? `${path}.${key}` : key,
+          message: 'is not a known option',
+        }));
+      }
+      return [{ path, message: issue.message }];
+    });
+    return new ValidationError(issues, what);
+  }
+}
+
+/** Fields shared by every error that DashScope answered with. */
+export interface APIErrorDetails {
+  /** HTTP status of the answer (200 when an error body came with a 200). */
+  status: number;
+  /** DashScope's error code, e.g. `InvalidParameter`; `InvalidResponse` when the body was not understood. */
+  code: string;
+  /** DashScope's `request_id`, for support tickets; undefined when the answer had none. */
+  requestId: string | undefined;
+  /** For 429 answers: how long the server asked us to wait, from `Retry-After`. */
+  retryAfterMs?: number | undefined;
+}
+
+/** DashScope (or a gateway in front of it) answered with an error. */
+export class APIError extends LivePortraitError {
+  override readonly name: string = 'APIError';
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | undefined;
+
+  constructor(message: string, details: APIErrorDetails) {
+    super(message);
+    this.status = details.status;
+    this.code = details.code;
+    this.requestId = details.requestId;
+  }
+}
+
+/** HTTP 400: the request was malformed or a parameter was refused (`InvalidParameter`, `InvalidURL`, …). */
+export class BadRequestError extends APIError {
+  override readonly name = 'BadRequestError';
+}
+/** HTTP 401: the API key is missing, wrong, or from another region (`InvalidApiKey`). */
+export class AuthenticationError extends APIError {
+  override readonly name = 'AuthenticationError';
+}
+/** HTTP 403: the key may not use this model or workspace (`AccessDenied`, `Model.AccessDenied`, …). */
+export class PermissionDeniedError extends APIError {
+  override readonly name = 'PermissionDeniedError';
+}
+/** HTTP 404: the workspace or model does not exist. */
+export class NotFoundError extends APIError {
+  override readonly name = 'NotFoundError';
+}
+/** HTTP 429: throttled (`Throttling.*`, retried) or a billing block (`…BillOverdue`, never retried). */
+export class RateLimitError extends APIError {
+  override readonly name = 'RateLimitError';
+  /** How long the server asked us to wait, from `Retry-After`; undefined when it did not say. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, details: APIErrorDetails) {
+    super(message, details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+/** HTTP 500 and above: DashScope or a gateway in front of it failed. */
+export class InternalServerError extends APIError {
+  override readonly name = 'InternalServerError';
+}
+
+/** No answer came: the connection failed, was reset, or the request could not be sent. */
+export class ConnectionError extends LivePortraitError {
+  override readonly name: string = 'ConnectionError';
+}
+/** No answer came within the per-request `timeout`. */
+export class RequestTimeoutError extends ConnectionError {
+  override readonly name = 'RequestTimeoutError';
+}
+
+/** The caller's `AbortSignal` fired. `cause` is the signal's reason. */
+export class AbortError extends LivePortraitError {
+  override readonly name = 'AbortError';
+}
+
+/** Fields shared by the errors about one task. */
+interface TaskErrorDetails {
+  taskId: string;
+  requestId?: string | undefined;
+}
+
+/** The task ended `FAILED`. `code` and `message` are DashScope's reason (e.g. `InvalidURL`). */
+export class TaskFailedError extends LivePortraitError {
+  override readonly name = 'TaskFailedError';
+  readonly taskId: string;
+  readonly code: string;
+  readonly requestId: string | undefined;
+
+  constructor(details: TaskErrorDetails & { code: string; message: string }) {
+    super(`Task ${details.taskId} failed: ${details.code}: ${details.message}`);
+    this.taskId = details.taskId;
+    this.code = details.code;
+    this.requestId = details.requestId;
+  }
+}
+
+/** The task was canceled (see `cancelTask`). */
+export class TaskCanceledError extends LivePortraitError {
+  override readonly name = 'TaskCanceledError';
+  readonly taskId: string;
+
+  constructor(details: TaskErrorDetails) {
+    super(`Task ${details.taskId} was canceled`);
+    this.taskId = details.taskId;
+  }
+}
+
+/** DashScope does not know the task: it never existed, or it expired (tasks are kept about 24 hours). */
+export class TaskUnknownError extends LivePortraitError {
+  override readonly name = 'TaskUnknownError';
+  readonly taskId: string;
+
+  constructor(details: TaskErrorDetails) {
+    super(
+      `Task ${details.taskId} is unknown to DashScope: it never existed or has expired (tasks live about 24 h)`,
+    );
+    this.taskId = details.taskId;
+  }
+}
+
+/** The wait's deadline passed. The task may still finish: resume with `waitForTask(taskId)`. */
+export class WaitTimeoutError extends LivePortraitError {
+  override readonly name = 'WaitTimeoutError';
+  readonly taskId: string;
+  /** The last status seen, e.g. `RUNNING`; undefined if no poll succeeded. */
+  readonly lastStatus: string | undefined;
+
+  constructor(details: { taskId: string; lastStatus: string | undefined; timeoutMs: number }) {
+    const seen = details.lastStatus ? `last status ${details.lastStatus}` : 'no status seen';
+    super(
+      `Gave up waiting for task ${details.taskId} after ${details.timeoutMs} ms (${seen}); ` +
+        `it may still finish: resume with waitForTask('${details.taskId}')`,
+    );
+    this.taskId = details.taskId;
+    this.lastStatus = details.lastStatus;
+  }
+}
+
+/** The image check (`detect: true`) refused the portrait; `message` is DashScope's reason. */
+export class ImageRejectedError extends LivePortraitError {
+  override readonly name = 'ImageRejectedError';
+  readonly requestId: string | undefined;
+
+  constructor(serverMessage: string, requestId: string | undefined) {
+    super(serverMessage || 'The image did not pass the LivePortrait image check');
+    this.requestId = requestId;
+  }
+}
+
+/** What an HTTP answer looked like, as far as error mapping needs it. */
+export interface ErrorAnswer {
+  status: number;
+  /** The parsed JSON body, or undefined when it was not JSON. */
+  json: unknown;
+  /** The raw body text, for a snippet when it was not JSON (an HTML 502 page). */
+  text: string;
+  retryAfterMs: number | undefined;
+}
+
+/**
+ * The one place an HTTP answer becomes an error. A body with a top-level `code` is an error even
+ * under HTTP 200; a non-JSON body becomes an {@link APIError} with a short snippet.
+ */
+export function errorFromAnswer(answer: ErrorAnswer): APIError {
+  const body = isRecord(answer.json) ? answer.json : undefined;
+  const code = typeof body?.code === 'string' && body.code ? body.code : fallbackCode(answer);
+  const requestId = typeof body?.request_id === 'string' ? body.request_id : undefined;
+  const serverMessage = typeof body?.message === 'string' ? body.message : undefined;
+  const detail = serverMessage ?? (body ? '' : snippet(answer.text));
+  const message = `${answer.status} ${code}${detail ? `: ${detail}` : ''}${requestId ? ` (request ${requestId})` : ''}`;
+  const details: APIErrorDetails = {
+    status: answer.status,
+    code,
+    requestId,
+    retryAfterMs: answer.retryAfterMs,
+  };
+  const ErrorClass = errorClassFor(answer.status, code);
+  return new ErrorClass(message, details);
+}
+
+function errorClassFor(
+  status: number,
+  code: string,
+): new (
+  message: string,
+  details: APIErrorDetails,
+) => APIError {
+  // A 200 carrying an error body is classified by its code, since its status says nothing.
+  if (status === 200 && code.startsWith('Throttling')) return RateLimitError;
+  if (status === 400) return BadRequestError;
+  if (status === 401) return AuthenticationError;
+  if (status === 403) return PermissionDeniedError;
+  if (status === 404) return NotFoundError;
+  if (status === 429) return RateLimitError;
+  if (status >= 500) return InternalServerError;
+  return APIError;
+}
+
+function fallbackCode(answer: ErrorAnswer): string {
+  if (answer.status >= 200 && answer.status < 300) return 'InvalidResponse';
+  return `HTTP${answer.status}`;
+}
+
+function snippet(text: string): string {
+  const flat = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,55 @@
+/**
+ * dashscope-liveportrait: a portrait photo and a voice recording in, a talking-portrait video out,
+ * through Alibaba Cloud DashScope's LivePortrait model. This file only re-exports the public surface.
+ */
+export {
+  type GenerateVideoOptions,
+  generateVideo,
+  LivePortraitClient,
+  type RequestOptions,
+  type VideoResult,
+  type WaitForTaskOptions,
+} from './client.js';
+export { type ClientOptions, DEFAULT_BASE_URL } from './config.js';
+export type { DetectResult, SubmitResult } from './endpoints.js';
+export {
+  AbortError,
+  APIError,
+  AuthenticationError,
+  BadRequestError,
+  ConfigurationError,
+  ConnectionError,
+  ImageRejectedError,
+  InternalServerError,
+  LivePortraitError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  RequestTimeoutError,
+  TaskCanceledError,
+  TaskFailedError,
+  TaskUnknownError,
+  ValidationError,
+  type ValidationIssue,
+  WaitTimeoutError,
+} from './errors.js';
+export {
+  type ActiveTask,
+  type CanceledTask,
+  type FailedTask,
+  LIMITS,
+  type SubmitInput,
+  type SucceededTask,
+  submitInputSchema,
+  TASK_STATUSES,
+  type Task,
+  type TaskStatus,
+  TEMPLATE_IDS,
+  taskIdSchema,
+  type UnknownTask,
+  type VideoParams,
+  videoParamsSchema,
+} from './schemas.js';
+export type { Logger } from './transport.js';
+export { VERSION } from './version.js';
+export type { PollSchedule, ProgressEvent } from './wait.js';

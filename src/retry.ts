@@ -1,0 +1,126 @@
+/**
+ * Which failures are retried, and how long to wait before the next attempt. Pure decisions: the
+ * transport runs them through p-retry, with its clock-free sleep and random source passed in.
+ */
+import pRetry from 'p-retry';
+import { APIError, ConnectionError, InternalServerError, RateLimitError } from './errors.js';
+import type { Sleep } from './internal/time.js';
+
+/**
+ * `idempotent`: safe to repeat (queries, cancel, the image check), so every transient failure is retried.
+ * `submit`: creates a billed job and DashScope has no idempotency key, so only failures where no job
+ * can exist are retried: a 429, or a connection that never carried the request.
+ */
+export type RetryPolicy = 'idempotent' | 'submit';
+
+/** 429 codes that are billing blocks, not throttling: waiting does not help. */
+const BILLING_CODES = new Set(['PrepaidBillOverdue', 'PostpaidBillOverdue', 'CommodityNotPurchased']);
+
+/** HTTP statuses worth a second try when the request is idempotent. */
+const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Error codes (anywhere in the `cause` chain) of failures before the request left this process. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/** Whether `error` may be retried under `policy`. */
+export function isRetryable(error: unknown, policy: RetryPolicy): boolean {
+  if (error instanceof RateLimitError) return !BILLING_CODES.has(error.code);
+  if (policy === 'submit') return error instanceof ConnectionError && neverSent(error);
+  if (error instanceof InternalServerError)
+    return error.status === 200 || TRANSIENT_STATUSES.has(error.status);
+  if (error instanceof APIError)
+    return TRANSIENT_STATUSES.has(error.status) || error.code === 'RequestTimeOut';
+  return error instanceof ConnectionError;
+}
+
+/** True when the cause chain shows the request never reached the server (refused, DNS, TLS). */
+export function neverSent(error: unknown): boolean {
+  for (let cause: unknown = error, depth = 0; cause && depth < 8; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Backoff settings. */
+export interface BackoffOptions {
+  /** Upper bound of any single wait, including a server's `Retry-After`. */
+  maxRetryDelay: number;
+  /** First exponential delay before jitter. */
+  baseDelay?: number;
+  /** `[0, 1)`; injected so tests are deterministic. */
+  random: () => number;
+}
+
+/**
+ * The wait before retry number `retry` (1-based): the server's `Retry-After` when it gave one,
+ * otherwise exponential backoff with jitter (between half and all of `base * 2^(retry-1)`).
+ * Either way clamped to `maxRetryDelay`.
+ */
+export function retryDelay(error: unknown, retry: number, options: BackoffOptions): number {
+  const asked = error instanceof RateLimitError ? error.retryAfterMs : undefined;
+  if (asked !== undefined) return Math.min(asked, options.maxRetryDelay);
+  const exponential = (options.baseDelay ?? 500) * 2 ** (retry - 1);
+  const jittered = exponential * (0.5 + options.random() / 2);
+  return Math.min(jittered, options.maxRetryDelay);
+}
+
+/**
+ * `Retry-After` in ms: delta-seconds or an HTTP date (against `now`, epoch ms). Undefined when
+ * absent or unreadable; never negative.
+ */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** What {@link withRetries} needs: the policy, the retry budget, and time as dependencies. */
+export interface RetryRunOptions extends BackoffOptions {
+  policy: RetryPolicy;
+  maxRetries: number;
+  sleep: Sleep;
+  signal?: AbortSignal | undefined;
+  /** Told about each retry before its wait; for debug logs. */
+  onRetry?: (info: { error: unknown; retry: number; delayMs: number }) => void;
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails in a way {@link isRetryable} refuses, or the budget is spent.
+ * The wait happens inside p-retry's `shouldRetry` (p-retry's own delay is zero) so that it can honor
+ * `Retry-After` and be aborted by `signal`.
+ */
+export function withRetries<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: RetryRunOptions,
+): Promise<T> {
+  return pRetry(attempt, {
+    retries: options.maxRetries,
+    minTimeout: 0,
+    maxTimeout: 0,
+    signal: options.signal,
+    shouldRetry: async ({ error, attemptNumber }) => {
+      if (!isRetryable(error, options.policy)) return false;
+      const delayMs = retryDelay(error, attemptNumber, options);
+      options.onRetry?.({ error, retry: attemptNumber, delayMs });
+      await options.sleep(delayMs, options.signal);
+      return true;
+    },
+  });
+}

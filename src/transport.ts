@@ -1,0 +1,216 @@
+/**
+ * The one way this SDK talks HTTP to DashScope: `undici.request` over one keep-alive Agent, a
+ * per-attempt timeout, retries by policy, and every failure turned into the SDK's error tree.
+ * It knows URLs, headers and bodies; it knows nothing about tasks or waiting.
+ */
+import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
+import type { z } from 'zod';
+import { AbortError, APIError, ConnectionError, errorFromAnswer, RequestTimeoutError } from './errors.js';
+import { linkAbort } from './internal/signals.js';
+import type { Sleep } from './internal/time.js';
+import { parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
+import { VERSION } from './version.js';
+
+/** Receives one line per HTTP attempt and retry. Fields never contain the API key. */
+export interface Logger {
+  debug(message: string, fields: Record<string, unknown>): void;
+}
+
+/** Everything the transport needs, resolved by the client. */
+export interface TransportConfig {
+  apiKey: string;
+  /** Base URL without a trailing slash, e.g. `https://dashscope.aliyuncs.com/api/v1`. */
+  baseURL: string;
+  timeout: number;
+  maxRetries: number;
+  maxRetryDelay: number;
+  dispatcher?: Dispatcher | undefined;
+  defaultHeaders?: Record<string, string> | undefined;
+  workspace?: string | undefined;
+  logger?: Logger | undefined;
+  sleep: Sleep;
+  random: () => number;
+}
+
+/** One call to DashScope. */
+export interface RequestSpec<T> {
+  method: 'GET' | 'POST';
+  /** Path below the base URL, starting with `/`. Callers validate any id they put in it. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  /** JSON body; sent with `Content-Type: application/json`. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Shape of a successful answer; a body that does not match is an `APIError` `InvalidResponse`. */
+  schema: z.ZodType<T>;
+  retry: RetryPolicy;
+  signal?: AbortSignal | undefined;
+}
+
+export class Transport {
+  readonly #config: TransportConfig;
+  readonly #dispatcher: Dispatcher;
+  /** Only an Agent we made is ours to close; a caller's dispatcher is the caller's. */
+  readonly #ownsDispatcher: boolean;
+
+  constructor(config: TransportConfig) {
+    this.#config = config;
+    this.#ownsDispatcher = config.dispatcher === undefined;
+    this.#dispatcher = config.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  }
+
+  /** Sends the request, retrying per `spec.retry`, and resolves with the validated body. */
+  async request<T>(spec: RequestSpec<T>): Promise<T> {
+    if (spec.signal?.aborted) throw abortError(spec.signal);
+    const { maxRetries, maxRetryDelay, sleep, random, logger } = this.#config;
+    try {
+      return await withRetries((attempt) => this.#attempt(spec, attempt), {
+        policy: spec.retry,
+        maxRetries,
+        maxRetryDelay,
+        random,
+        sleep,
+        signal: spec.signal,
+        onRetry: ({ error, retry, delayMs }) =>
+          logger?.debug('retrying', {
+            method: spec.method,
+            path: spec.path,
+            retry,
+            delayMs,
+            error: describe(error),
+          }),
+      });
+    } catch (error) {
+      if (spec.signal?.aborted) throw abortError(spec.signal);
+      throw error;
+    }
+  }
+
+  /** Closes the connection pool if this transport created it. */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #attempt<T>(spec: RequestSpec<T>, attempt: number): Promise<T> {
+    const started = performance.now();
+    const timeout = linkAbort(spec.signal);
+    const timer = setTimeout(
+      () => timeout.abort(new RequestTimeoutError(this.#timeoutMessage(spec))),
+      this.#config.timeout,
+    );
+    try {
+      const response = await undiciRequest(this.#url(spec), {
+        method: spec.method,
+        headers: this.#headers(spec),
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        dispatcher: this.#dispatcher,
+        signal: timeout.signal,
+      });
+      const text = await response.body.text();
+      const result = this.#interpret(spec, response.statusCode, response.headers, text);
+      this.#config.logger?.debug('response', {
+        method: spec.method,
+        path: spec.path,
+        status: response.statusCode,
+        attempt,
+        requestId: requestIdOf(text),
+        durationMs: Math.round(performance.now() - started),
+      });
+      return result;
+    } catch (error) {
+      throw this.#normalize(error, timeout.signal, spec);
+    } finally {
+      clearTimeout(timer);
+      timeout.release();
+    }
+  }
+
+  #interpret<T>(
+    spec: RequestSpec<T>,
+    status: number,
+    headers: Dispatcher.ResponseData['headers'],
+    text: string,
+  ): T {
+    const json = parseJson(text);
+    const retryAfterMs = parseRetryAfter(headerValue(headers['retry-after']), Date.now());
+    const hasErrorCode = typeof json === 'object' && json !== null && 'code' in json && Boolean(json.code);
+    if (status < 200 || status >= 300 || hasErrorCode)
+      throw errorFromAnswer({ status, json, text, retryAfterMs });
+    const parsed = spec.schema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    const requestId = requestIdOf(text);
+    throw new APIError(
+      `${status} InvalidResponse: DashScope's answer to ${spec.method} ${spec.path} was not understood`,
+      {
+        status,
+        code: 'InvalidResponse',
+        requestId,
+      },
+    );
+  }
+
+  /** Maps whatever undici threw to the SDK's tree; SDK errors pass through unchanged. */
+  #normalize(error: unknown, signal: AbortSignal, spec: RequestSpec<unknown>): unknown {
+    if (error instanceof APIError) return error;
+    if (spec.signal?.aborted) return abortError(spec.signal);
+    if (signal.aborted && signal.reason instanceof RequestTimeoutError) return signal.reason;
+    const reason = error instanceof Error ? error.message : String(error);
+    return new ConnectionError(`Could not reach DashScope (${spec.method} ${spec.path}): ${reason}`, {
+      cause: error,
+    });
+  }
+
+  #timeoutMessage(spec: RequestSpec<unknown>): string {
+    return `DashScope did not answer ${spec.method} ${spec.path} within ${this.#config.timeout} ms`;
+  }
+
+  #url(spec: RequestSpec<unknown>): string {
+    const url = new URL(this.#config.baseURL + spec.path);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+
+  #headers(spec: RequestSpec<unknown>): Record<string, string> {
+    const headers: Record<string, string> = {
+      'user-agent': `dashscope-liveportrait/${VERSION} node/${process.version}`,
+      accept: 'application/json',
+    };
+    for (const [name, value] of Object.entries(this.#config.defaultHeaders ?? {}))
+      headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
+    if (this.#config.workspace) headers['x-dashscope-workspace'] = this.#config.workspace;
+    if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    headers.authorization = `Bearer ${this.#config.apiKey}`;
+    return headers;
+  }
+}
+
+function abortError(signal: AbortSignal): AbortError {
+  return new AbortError('The operation was aborted', { cause: signal.reason });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `request_id` from a body, for logs and errors; cheap enough to re-parse on these paths. */
+function requestIdOf(text: string): string | undefined {
+  const json = parseJson(text);
+  const id =
+    typeof json === 'object' && json !== null ? (json as { request_id?: unknown }).request_id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

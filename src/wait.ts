@@ -1,0 +1,189 @@
+/**
+ * Waiting for a task to end. It knows statuses and time, not HTTP: it is handed a `fetchTask`
+ * function, a clock and a sleep, so tests drive it with fake time and no sockets.
+ *
+ * Rules: backoff with jitter between polls; a transient poll failure (network, 5xx, 429) never ends
+ * the wait before its deadline, a fatal one (401, 403, 400…) ends it at once; every sleep and every
+ * in-flight poll stops when the caller aborts or the deadline passes; an unrecognized status is
+ * treated as not final and logged once.
+ */
+import {
+  AbortError,
+  RateLimitError,
+  TaskCanceledError,
+  TaskFailedError,
+  TaskUnknownError,
+  WaitTimeoutError,
+} from './errors.js';
+import { linkAbort } from './internal/signals.js';
+import type { Clock, Sleep } from './internal/time.js';
+import { isRetryable } from './retry.js';
+import type { SucceededTask, Task, TaskStatus } from './schemas.js';
+import type { Logger } from './transport.js';
+
+/** Told whenever the task's status changes. */
+export interface ProgressEvent {
+  taskId: string;
+  status: TaskStatus;
+  /** Milliseconds since the wait began. */
+  elapsedMs: number;
+  /** Successful polls so far. */
+  polls: number;
+}
+
+/** The gaps between polls: `initialMs`, growing by `factor` up to `maxMs`, each with ±`jitter`. */
+export interface PollSchedule {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+  /** Fraction of each gap randomized, so many waits started together spread out. */
+  jitter: number;
+}
+
+/** 1 s, growing by a quarter each poll to 5 s: quick for short jobs, 12 queries a minute at most. */
+export const DEFAULT_POLL_SCHEDULE: PollSchedule = {
+  initialMs: 1_000,
+  maxMs: 5_000,
+  factor: 1.25,
+  jitter: 0.1,
+};
+
+/** Default overall deadline of a wait: 15 minutes. */
+export const DEFAULT_WAIT_TIMEOUT = 15 * 60_000;
+
+/** What the wait needs from the outside world. */
+export interface WaitDeps {
+  /** One query of the task; `signal` aborts it. */
+  fetchTask: (signal: AbortSignal) => Promise<Task>;
+  clock: Clock;
+  sleep: Sleep;
+  random: () => number;
+  logger?: Logger | undefined;
+}
+
+/** Options of one wait. */
+export interface WaitOptions {
+  taskId: string;
+  signal?: AbortSignal | undefined;
+  /** Overall deadline in ms; `null` waits forever. Default 15 minutes. */
+  timeout?: number | null | undefined;
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
+  schedule?: PollSchedule | undefined;
+  /** Wait this long before the first poll (a task just submitted is certainly still PENDING). */
+  firstPollAfterMs?: number | undefined;
+}
+
+const DEADLINE: unique symbol = Symbol('deadline');
+
+/** Polls until the task ends; resolves with the succeeded task or rejects with the SDK's typed error. */
+export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise<SucceededTask> {
+  const { clock, random } = deps;
+  const { taskId, signal, onProgress } = options;
+  const schedule = options.schedule ?? DEFAULT_POLL_SCHEDULE;
+  const timeoutMs = options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT : options.timeout;
+  const started = clock.now();
+  const deadline = timeoutMs === null ? Number.POSITIVE_INFINITY : started + timeoutMs;
+  const timedOut = () => new WaitTimeoutError({ taskId, lastStatus, timeoutMs: timeoutMs ?? 0 });
+  const unrecognizedSeen = new Set<string>();
+  let lastStatus: TaskStatus | undefined;
+  let polls = 0;
+  let gap = schedule.initialMs;
+  let nextPollIn = options.firstPollAfterMs ?? 0;
+
+  try {
+    for (;;) {
+      if (
+        nextPollIn > 0 &&
+        (await untilDeadline(deps, deadline, signal, (s) => deps.sleep(nextPollIn, s))) === DEADLINE
+      ) {
+        throw timedOut();
+      }
+      const outcome = await untilDeadline(deps, deadline, signal, (s) => pollOnce(deps, s));
+      if (outcome === DEADLINE) throw timedOut();
+      let serverAskedMs = 0;
+      if (outcome.ok) {
+        const task = outcome.task;
+        polls++;
+        if (task.status === 'UNRECOGNIZED' && !unrecognizedSeen.has(task.rawStatus)) {
+          unrecognizedSeen.add(task.rawStatus);
+          deps.logger?.debug('unrecognized task status; still waiting', { taskId, status: task.rawStatus });
+        }
+        if (task.status !== lastStatus) {
+          lastStatus = task.status;
+          onProgress?.({ taskId, status: task.status, elapsedMs: Math.round(clock.now() - started), polls });
+        }
+        const final = settle(task);
+        if (final) return final;
+      } else {
+        if (!isRetryable(outcome.error, 'idempotent')) throw outcome.error;
+        serverAskedMs = outcome.error instanceof RateLimitError ? (outcome.error.retryAfterMs ?? 0) : 0;
+        deps.logger?.debug('poll failed; will poll again', { taskId, error: String(outcome.error) });
+      }
+      nextPollIn = Math.max(serverAskedMs, withJitter(gap, schedule.jitter, random));
+      gap = Math.min(gap * schedule.factor, schedule.maxMs);
+    }
+  } catch (error) {
+    if (signal?.aborted) throw new AbortError('The wait was aborted', { cause: signal.reason });
+    throw error;
+  }
+}
+
+type PollOutcome = { ok: true; task: Task } | { ok: false; error: unknown };
+
+async function pollOnce(deps: WaitDeps, signal: AbortSignal): Promise<PollOutcome> {
+  try {
+    return { ok: true, task: await deps.fetchTask(signal) };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return { ok: false, error };
+  }
+}
+
+/**
+ * Runs `work` but gives up at the deadline: whichever of the two settles first wins, and the other is
+ * aborted at once, so no poll and no timer outlives the wait.
+ */
+async function untilDeadline<T>(
+  deps: WaitDeps,
+  deadline: number,
+  parent: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T | typeof DEADLINE> {
+  const race = linkAbort(parent);
+  try {
+    if (race.signal.aborted) throw race.signal.reason;
+    const remaining = deadline - deps.clock.now();
+    if (remaining <= 0) return DEADLINE;
+    if (!Number.isFinite(remaining)) return await work(race.signal);
+    const expiry = deps.sleep(remaining, race.signal).then((): typeof DEADLINE => DEADLINE);
+    return await Promise.race([work(race.signal), expiry]);
+  } finally {
+    race.abort(new Error('settled'));
+    race.release();
+  }
+}
+
+/** The task's final result, a thrown error for a failed end, or undefined while it is not final. */
+function settle(task: Task): SucceededTask | undefined {
+  switch (task.status) {
+    case 'SUCCEEDED':
+      return task;
+    case 'FAILED':
+      throw new TaskFailedError({
+        taskId: task.taskId,
+        code: task.code,
+        message: task.message,
+        requestId: task.requestId,
+      });
+    case 'CANCELED':
+      throw new TaskCanceledError({ taskId: task.taskId, requestId: task.requestId });
+    case 'UNKNOWN':
+      throw new TaskUnknownError({ taskId: task.taskId, requestId: task.requestId });
+    default:
+      return undefined;
+  }
+}
+
+function withJitter(ms: number, jitter: number, random: () => number): number {
+  return Math.round(ms * (1 - jitter + 2 * jitter * random()));
+}
