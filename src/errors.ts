@@ -205,6 +205,43 @@ export class ImageRejectedError extends LivePortraitError {
   }
 }
 
+/**
+ * A media file could not be read from its URL (preflight or download): an HTTP error status, or no
+ * answer at all (`status` undefined, the network error in `cause`). Raised before any job exists.
+ */
+export class MediaUnreachableError extends LivePortraitError {
+  override readonly name = 'MediaUnreachableError';
+  /** The URL without its query string and fragment: signed URLs carry their secret in the query. */
+  readonly url: string;
+  /** HTTP status of the answer; undefined when no answer came. */
+  readonly status: number | undefined;
+
+  constructor(details: { url: string; status: number | undefined; reason?: string }, options?: ErrorOptions) {
+    const why = details.status === undefined ? (details.reason ?? 'no answer') : `HTTP ${details.status}`;
+    super(`Could not read ${details.url}: ${why}`, options);
+    this.url = details.url;
+    this.status = details.status;
+  }
+}
+
+/** The result video's link has expired: DashScope keeps `video_url` valid for 24 hours after the task ends. */
+export class ResultExpiredError extends LivePortraitError {
+  override readonly name = 'ResultExpiredError';
+  /** The video URL without its query string (the signature). */
+  readonly url: string;
+  /** HTTP status of the answer, typically 403 or 404. */
+  readonly status: number;
+
+  constructor(details: { url: string; status: number }) {
+    super(
+      `The video link ${details.url} answered HTTP ${details.status}: result links live 24 hours after the ` +
+        'task ends, so this one has most likely expired; generate the video again',
+    );
+    this.url = details.url;
+    this.status = details.status;
+  }
+}
+
 /** What an HTTP answer looked like, as far as error mapping needs it. */
 export interface ErrorAnswer {
   status: number;

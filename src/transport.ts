@@ -86,6 +86,14 @@ export class Transport {
     }
   }
 
+  /**
+   * The connection pool, for the media code: it fetches user and OSS URLs through the same proxy and
+   * pool, but with its own requests that never carry the DashScope key.
+   */
+  get dispatcher(): Dispatcher {
+    return this.#dispatcher;
+  }
+
   /** Closes the connection pool if this transport created it. */
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
