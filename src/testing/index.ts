@@ -1,0 +1,33 @@
+/**
+ * `dashscope-liveportrait/testing`: an emulator of the DashScope endpoints the SDK uses, for testing
+ * apps without the network. Two ways to run it, serving the same handlers:
+ * - `startEmulator()`: a real HTTP server on a loopback port (any HTTP client, faults down to TCP resets);
+ * - `createDashScopeHandlers()`: msw handlers, for code that calls global `fetch`.
+ *
+ * Needs the optional peer dependency `msw` (2.x). The main entry of the package never loads it.
+ */
+export type { ApiKeyEntry, ApiKeyRegistry } from './accounts.js';
+export { createManualClock, formatTaskTime, type ManualClock, type Now } from './clock.js';
+export type {
+  Fault,
+  FaultController,
+  FaultKind,
+  FaultMatcher,
+  FaultSubject,
+  RandomFaultOptions,
+} from './faults.js';
+export { createDashScopeHandlers, type DashScopeHandlersOptions, DEFAULT_BASE_URL } from './handlers.js';
+export type { EmulatorStats, LogEntry } from './log.js';
+export type { RateLimit } from './rate-limit.js';
+export { sampleVideo } from './results.js';
+export type { RouteName } from './routes.js';
+export { type RunningEmulator, type StartEmulatorOptions, startEmulator } from './server.js';
+export {
+  createEmulator,
+  DashScopeEmulator,
+  type EmulatorOptions,
+  type ImageCheckResult,
+  type ImageCheckScript,
+} from './state.js';
+export type { TaskInput, TaskPlan, TaskScript, TaskStore } from './task-store.js';
+export type { EmulatedTaskStatus, TaskOutcome, TaskSnapshot } from './tasks.js';
