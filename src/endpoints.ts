@@ -11,6 +11,8 @@ import {
   type Task,
   taskFromWire,
   taskResponseWireSchema,
+  type UploadPolicyWire,
+  uploadPolicyWireSchema,
 } from './schemas.js';
 import type { Transport } from './transport.js';
 
@@ -90,4 +92,21 @@ export async function cancelTask(transport: Transport, taskId: string, signal?: 
     retry: 'idempotent',
     signal,
   });
+}
+
+/** A signed policy for uploading files to DashScope's temporary storage for `model` (§5). */
+export async function getUploadPolicy(
+  transport: Transport,
+  model: string,
+  signal?: AbortSignal,
+): Promise<UploadPolicyWire> {
+  const answer = await transport.request({
+    method: 'GET',
+    path: '/uploads',
+    query: { action: 'getPolicy', model },
+    schema: uploadPolicyWireSchema,
+    retry: 'idempotent',
+    signal,
+  });
+  return answer.data;
 }

@@ -168,6 +168,29 @@ export const taskResponseWireSchema = z.looseObject({
 /** Answer of `POST /tasks/{task_id}/cancel`. */
 export const cancelResponseWireSchema = z.looseObject({ request_id: z.string().optional() });
 
+/**
+ * Answer of `GET /uploads?action=getPolicy`: a signed OSS POST policy for DashScope's temporary
+ * storage. `expire_in_seconds` (how long the policy may be used) and the size fields are optional
+ * here: they are what the official SDKs read, but not documented on a public page.
+ */
+export const uploadPolicyWireSchema = z.looseObject({
+  request_id: z.string().optional(),
+  data: z.looseObject({
+    policy: z.string().min(1),
+    signature: z.string().min(1),
+    upload_dir: z.string().min(1),
+    upload_host: z.string().min(1),
+    oss_access_key_id: z.string().min(1),
+    x_oss_object_acl: z.string().optional(),
+    x_oss_forbid_overwrite: z.string().optional(),
+    expire_in_seconds: z.number().optional(),
+    max_file_size_mb: z.number().optional(),
+    capacity_limit_mb: z.number().optional(),
+  }),
+});
+
+export type UploadPolicyWire = z.output<typeof uploadPolicyWireSchema>['data'];
+
 export type TaskResponseWire = z.output<typeof taskResponseWireSchema>;
 
 // ---------------------------------------------------------------------------------------------
