@@ -52,6 +52,7 @@ export class Transport {
   readonly #dispatcher: Dispatcher;
   /** Only an Agent we made is ours to close; a caller's dispatcher is the caller's. */
   readonly #ownsDispatcher: boolean;
+  #closing: Promise<void> | undefined;
 
   constructor(config: TransportConfig) {
     this.#config = config;
@@ -94,9 +95,10 @@ export class Transport {
     return this.#dispatcher;
   }
 
-  /** Closes the connection pool if this transport created it. */
-  async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  /** Closes the connection pool if this transport created it. Safe to call more than once. */
+  close(): Promise<void> {
+    this.#closing ??= this.#ownsDispatcher ? this.#dispatcher.close() : Promise.resolve();
+    return this.#closing;
   }
 
   async #attempt<T>(spec: RequestSpec<T>, attempt: number): Promise<T> {
