@@ -1,7 +1,5 @@
-import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  AbortError,
   APIError,
   AuthenticationError,
   BadRequestError,
