@@ -73,8 +73,11 @@ export interface APIErrorDetails {
 /** DashScope (or a gateway in front of it) answered with an error. */
 export class APIError extends LivePortraitError {
   override readonly name: string = 'APIError';
+  /** HTTP status of the answer (200 when an error body came with a 200). */
   readonly status: number;
+  /** DashScope's error code, e.g. `InvalidParameter`; `HTTP502` for a non-JSON answer, `InvalidResponse` for one not understood. */
   readonly code: string;
+  /** DashScope's `request_id`, for support tickets. */
   readonly requestId: string | undefined;
 
   constructor(message: string, details: APIErrorDetails) {
@@ -141,7 +144,9 @@ interface TaskErrorDetails {
 export class TaskFailedError extends LivePortraitError {
   override readonly name = 'TaskFailedError';
   readonly taskId: string;
+  /** DashScope's failure code from `output.code`, e.g. `InvalidURL`. */
   readonly code: string;
+  /** `request_id` of the query that saw the failure. */
   readonly requestId: string | undefined;
 
   constructor(details: TaskErrorDetails & { code: string; message: string }) {
@@ -197,6 +202,7 @@ export class WaitTimeoutError extends LivePortraitError {
 /** The image check (`detect: true`) refused the portrait; `message` is DashScope's reason. */
 export class ImageRejectedError extends LivePortraitError {
   override readonly name = 'ImageRejectedError';
+  /** `request_id` of the image check. */
   readonly requestId: string | undefined;
 
   constructor(serverMessage: string, requestId: string | undefined) {

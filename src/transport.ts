@@ -47,6 +47,7 @@ export interface RequestSpec<T> {
   signal?: AbortSignal | undefined;
 }
 
+/** Sends requests to DashScope for one client; owns its connection pool unless given a dispatcher. */
 export class Transport {
   readonly #config: TransportConfig;
   readonly #dispatcher: Dispatcher;
