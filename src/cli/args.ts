@@ -1,0 +1,224 @@
+/**
+ * The command line: which options each command takes, parsing with `node:util` `parseArgs`, and the
+ * mapping from flag text to the SDK's inputs. Ranges are NOT checked here: numbers go to the SDK as
+ * `Number(text)` and its schemas report what is wrong, so the CLI and the library never disagree.
+ */
+import { parseArgs } from 'node:util';
+import {
+  type SubmitInput,
+  submitInputSchema,
+  taskIdSchema,
+  ValidationError,
+  type ValidationIssue,
+} from '../index.js';
+import { parseDuration } from './duration.js';
+import { UsageError } from './exit-codes.js';
+
+/** The commands, in the order help lists them. */
+export const COMMANDS = ['generate', 'submit', 'detect', 'status', 'wait', 'cancel'] as const;
+/** One of {@link COMMANDS}. */
+export type CommandName = (typeof COMMANDS)[number];
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string };
+
+const COMMON = {
+  json: { type: 'boolean' },
+  'base-url': { type: 'string' },
+  workspace: { type: 'string' },
+  'api-key-file': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies Record<string, OptionSpec>;
+
+const VIDEO = {
+  image: { type: 'string' },
+  audio: { type: 'string' },
+  template: { type: 'string' },
+  fps: { type: 'string' },
+  'eye-freq': { type: 'string' },
+  mouth: { type: 'string' },
+  head: { type: 'string' },
+  // Declared positively; `allowNegative` turns `--no-paste-back` into `paste-back: false`.
+  'paste-back': { type: 'boolean' },
+  detect: { type: 'boolean' },
+} satisfies Record<string, OptionSpec>;
+
+const WAIT = {
+  timeout: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  'cancel-on-abort': { type: 'boolean' },
+} satisfies Record<string, OptionSpec>;
+
+const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
+  generate: { ...COMMON, ...VIDEO, ...WAIT },
+  submit: { ...COMMON, ...VIDEO },
+  detect: { ...COMMON, image: VIDEO.image },
+  status: COMMON,
+  wait: { ...COMMON, ...WAIT },
+  cancel: COMMON,
+};
+
+/** Commands that take one positional TASK_ID. */
+const TAKES_TASK_ID = new Set<CommandName>(['status', 'wait', 'cancel']);
+
+/** Option values as parsed: strings for string flags, booleans for boolean flags. */
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** What the command line asked for. */
+export type Invocation =
+  | { kind: 'version' }
+  | { kind: 'help'; command: CommandName | undefined }
+  | { kind: 'run'; command: CommandName; values: OptionValues; taskId: string | undefined };
+
+/** Maps the SDK's field paths back to the flags a user typed, for error messages. */
+export const FLAG_FOR_PATH: Record<string, string> = {
+  imageUrl: '--image',
+  audioUrl: '--audio',
+  templateId: '--template',
+  videoFps: '--fps',
+  eyeMoveFreq: '--eye-freq',
+  mouthMoveStrength: '--mouth',
+  headMoveStrength: '--head',
+  pasteBack: '--paste-back',
+  taskId: 'TASK_ID',
+};
+
+/** Reads argv (without `node` and the script) into an {@link Invocation}; throws {@link UsageError}. */
+export function parseInvocation(argv: readonly string[]): Invocation {
+  refuseApiKeyFlag(argv);
+  const [first, ...rest] = argv;
+  if (first === undefined) return { kind: 'help', command: undefined };
+  if (first === '--version' || first === '-v') return { kind: 'version' };
+  if (first === '--help' || first === '-h') return { kind: 'help', command: undefined };
+  if (first === 'help') return { kind: 'help', command: rest[0] ? commandName(rest[0]) : undefined };
+  const command = commandName(first);
+  const { values, positionals } = parseCommandArgs(command, rest);
+  if (values.help) return { kind: 'help', command };
+  return { kind: 'run', command, values, taskId: taskIdFrom(command, positionals) };
+}
+
+function commandName(text: string): CommandName {
+  if ((COMMANDS as readonly string[]).includes(text)) return text as CommandName;
+  const hint = text.startsWith('-') ? 'a command comes first' : `unknown command ${JSON.stringify(text)}`;
+  throw new UsageError(`${hint}; commands: ${COMMANDS.join(', ')} (see liveportrait --help)`);
+}
+
+function parseCommandArgs(command: CommandName, args: string[]) {
+  try {
+    const parsed = parseArgs({
+      args,
+      options: OPTIONS[command],
+      allowPositionals: true,
+      allowNegative: true,
+      strict: true,
+    });
+    return { values: parsed.values as OptionValues, positionals: parsed.positionals };
+  } catch (error) {
+    // parseArgs names only the option, never a value after `=`, so its message is safe to show.
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new UsageError(`${message} (see liveportrait ${command} --help)`);
+  }
+}
+
+function taskIdFrom(command: CommandName, positionals: string[]): string | undefined {
+  if (!TAKES_TASK_ID.has(command)) {
+    if (positionals.length > 0) {
+      throw new UsageError(`${command} takes no positional arguments; got ${JSON.stringify(positionals[0])}`);
+    }
+    return undefined;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(`${command} takes exactly one TASK_ID (see liveportrait ${command} --help)`);
+  }
+  const result = taskIdSchema.safeParse(positionals[0]);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({ path: 'taskId', message: issue.message }));
+    throw new ValidationError(issues, 'task id');
+  }
+  return result.data;
+}
+
+/**
+ * A key given as a flag value is visible to every user of the machine (`ps`, /proc) and is kept in
+ * shell history, so the flag does not exist; this says why instead of a bare "unknown option".
+ */
+function refuseApiKeyFlag(argv: readonly string[]): void {
+  const end = argv.indexOf('--');
+  const options = end === -1 ? argv : argv.slice(0, end);
+  if (options.some((arg) => arg === '--api-key' || arg.startsWith('--api-key='))) {
+    throw new UsageError(
+      '--api-key is not accepted: a key on the command line is visible to other users (ps, /proc) ' +
+        'and stays in shell history. Set DASHSCOPE_API_KEY, or put the key in a file readable only ' +
+        'by you and pass --api-key-file PATH.',
+    );
+  }
+}
+
+/** Checks that every named string flag was given. */
+export function requireFlags(values: OptionValues, ...names: string[]): void {
+  const missing = names.filter((name) => typeof values[name] !== 'string' || values[name] === '');
+  if (missing.length > 0) {
+    throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(' and ')} (a URL)`);
+  }
+}
+
+/**
+ * The submit input from the flags, checked with the SDK's own schema before any key is needed, so
+ * `liveportrait generate --fps 99` says what is wrong even without credentials. Unset parameters stay
+ * undefined (DashScope's defaults apply); a non-numeric number flag becomes NaN, which the schema
+ * reports and {@link explainIssues} shows with the text typed.
+ */
+export function submitInputFrom(values: OptionValues): SubmitInput {
+  requireFlags(values, 'image', 'audio');
+  const input = {
+    imageUrl: String(values.image),
+    audioUrl: String(values.audio),
+    templateId: stringFlag(values.template),
+    videoFps: numberFlag(values.fps),
+    eyeMoveFreq: numberFlag(values['eye-freq']),
+    mouthMoveStrength: numberFlag(values.mouth),
+    headMoveStrength: numberFlag(values.head),
+    pasteBack: typeof values['paste-back'] === 'boolean' ? values['paste-back'] : undefined,
+  };
+  const result = submitInputSchema.safeParse(input);
+  if (!result.success) throw ValidationError.fromZod(result.error, 'input');
+  return result.data;
+}
+
+/** `--timeout` in ms; `null` for `none`; undefined when not given (the SDK's default, 15 minutes). */
+export function timeoutFrom(values: OptionValues): number | null | undefined {
+  const text = stringFlag(values.timeout);
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms === 0) {
+    throw new UsageError(
+      `--timeout must be a duration such as 90s, 15m, 1h or a number of ms (or none); got ${JSON.stringify(text)}`,
+    );
+  }
+  return ms;
+}
+
+function stringFlag(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function numberFlag(value: string | boolean | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  // Number('') is 0; an empty flag is a mistake, not zero.
+  return value.trim() === '' ? Number.NaN : Number(value);
+}
+
+/**
+ * Rewrites the SDK's issues in the user's terms: flag names instead of field names, and the text
+ * typed instead of `NaN`, e.g. `--fps: must be an integer from 15 to 30 (inclusive); got "abc"`.
+ */
+export function explainIssues(error: ValidationError, values: OptionValues | undefined): ValidationIssue[] {
+  return error.issues.map((issue) => {
+    const flag = FLAG_FOR_PATH[issue.path] ?? issue.path;
+    const raw = values?.[flag.replace(/^--/, '')];
+    const message =
+      typeof raw === 'string' && issue.message.endsWith('got NaN')
+        ? `${issue.message.slice(0, -'NaN'.length)}${JSON.stringify(raw)}`
+        : issue.message;
+    return { path: flag, message };
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * The six commands. Each turns parsed flags into one or two SDK calls and hands the outcome to the
+ * reporter; errors propagate to main.ts, which picks the exit code. Only the public surface is used.
+ */
+import {
+  ImageRejectedError,
+  type LivePortraitClient,
+  type ProgressEvent,
+  type Task,
+  type VideoResult,
+} from '../index.js';
+import { type CommandName, type OptionValues, requireFlags, submitInputFrom, timeoutFrom } from './args.js';
+import type { Reporter } from './output.js';
+import { saveVideo } from './save.js';
+
+/** What a command runs with. */
+export interface CommandContext {
+  client: LivePortraitClient;
+  reporter: Reporter;
+  /** Fires on Ctrl-C; passed to every SDK call. */
+  signal: AbortSignal;
+  command: CommandName;
+  values: OptionValues;
+  /** The positional TASK_ID of status, wait and cancel. */
+  taskId: string | undefined;
+  /**
+   * The task this run created or waits for, set as soon as it is known, so that an interruption or
+   * a failure can say which task to resume.
+   */
+  task: { id: string | undefined };
+}
+
+/** Runs one command to completion; throws on any failure. */
+export type Command = (context: CommandContext) => Promise<void>;
+
+async function generate(context: CommandContext): Promise<void> {
+  const { client, reporter, signal, values, task } = context;
+  const { imageUrl, audioUrl, ...params } = submitInputFrom(values);
+  const timeout = timeoutFrom(values);
+  reporter.track(undefined, values.detect ? 'CHECKING IMAGE' : 'SUBMITTING');
+  const result = await client.generateVideo(imageUrl, audioUrl, {
+    ...params,
+    detect: values.detect === true,
+    timeout,
+    signal,
+    onSubmitted: ({ taskId }) => {
+      task.id = taskId;
+      reporter.track(taskId, 'PENDING');
+      // Printed at once, before any waiting, so the id survives whatever happens next.
+      reporter.info(`submitted task ${taskId}`);
+    },
+    onProgress: (event: ProgressEvent) => reporter.progress(event.status),
+  });
+  await finishWait(context, result);
+}
+
+async function submit(context: CommandContext): Promise<void> {
+  const { client, reporter, signal, values, task } = context;
+  const input = submitInputFrom(values);
+  if (values.detect) await checkImage(client, input.imageUrl, signal);
+  const job = await client.submit(input, { signal });
+  task.id = job.taskId;
+  reporter.info(`submitted task ${job.taskId}; wait for it with: liveportrait wait ${job.taskId}`);
+  reporter.result('submit', { ...job }, job.taskId);
+}
+
+async function detect(context: CommandContext): Promise<void> {
+  const { client, reporter, signal, values } = context;
+  requireFlags(values, 'image');
+  const check = await checkImage(client, String(values.image), signal);
+  reporter.result('detect', { ...check }, 'pass');
+}
+
+async function status(context: CommandContext): Promise<void> {
+  const { client, reporter, signal } = context;
+  const task = await client.getTask(String(context.taskId), { signal });
+  for (const line of describeTask(task)) reporter.info(line);
+  reporter.result('status', { ...task }, task.status);
+}
+
+async function wait(context: CommandContext): Promise<void> {
+  const { client, reporter, signal, values, task } = context;
+  const taskId = String(context.taskId);
+  const timeout = timeoutFrom(values);
+  task.id = taskId;
+  reporter.track(taskId, 'WAITING');
+  reporter.info(`waiting for task ${taskId}`);
+  const result = await client.waitForTask(taskId, {
+    timeout,
+    signal,
+    onProgress: (event: ProgressEvent) => reporter.progress(event.status),
+  });
+  await finishWait(context, result);
+}
+
+async function cancel(context: CommandContext): Promise<void> {
+  const { client, reporter, signal } = context;
+  const taskId = String(context.taskId);
+  await client.cancelTask(taskId, { signal });
+  reporter.info(`canceled task ${taskId}`);
+  reporter.result('cancel', { taskId, status: 'CANCELED' }, 'CANCELED');
+}
+
+/** The commands by name. */
+export const COMMAND_HANDLERS: Record<CommandName, Command> = {
+  generate,
+  submit,
+  detect,
+  status,
+  wait,
+  cancel,
+};
+
+/** Runs the image check; a refused image becomes an `ImageRejectedError` (exit 5). */
+async function checkImage(client: LivePortraitClient, imageUrl: string, signal: AbortSignal) {
+  const check = await client.detectImage(imageUrl, { signal });
+  if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
+  return check;
+}
+
+/** After a successful wait: save the video if asked, then print the URL or the path. */
+async function finishWait(context: CommandContext, result: VideoResult): Promise<void> {
+  const { reporter, values, command } = context;
+  const seconds = result.videoDuration === undefined ? '' : ` (${result.videoDuration} s of video)`;
+  reporter.progress('SUCCEEDED');
+  reporter.info(`task ${result.taskId} SUCCEEDED${seconds}`);
+  const out = typeof values.out === 'string' ? values.out : undefined;
+  if (out === undefined) {
+    reporter.info('the video URL stays valid for 24 hours: download it before then');
+    reporter.result(command, { ...result }, result.videoUrl);
+    return;
+  }
+  const saved = await saveVideo(context, result, out);
+  reporter.info(`saved ${saved.path}`);
+  reporter.result(command, { ...result, output: saved }, saved.path);
+}
+
+function describeTask(task: Task): string[] {
+  const lines = [
+    `task ${task.taskId}: ${task.status}${task.status === 'UNRECOGNIZED' ? ` (${task.rawStatus})` : ''}`,
+  ];
+  if (task.submitTime) lines.push(`  submitted: ${task.submitTime}`);
+  if (task.scheduledTime) lines.push(`  started:   ${task.scheduledTime}`);
+  if (task.endTime) lines.push(`  ended:     ${task.endTime}`);
+  if (task.status === 'SUCCEEDED') lines.push(`  video:     ${task.videoUrl}`);
+  if (task.status === 'FAILED') lines.push(`  error:     ${task.code}: ${task.message}`);
+  if (task.status === 'UNKNOWN') lines.push('  (never existed, or expired: tasks are kept about 24 hours)');
+  return lines;
+}
