@@ -5,8 +5,20 @@
 import { z } from 'zod';
 import { type ClientOptions, resolveConfig } from './config.js';
 import * as endpoints from './endpoints.js';
-import { ImageRejectedError, ValidationError } from './errors.js';
+import { ImageRejectedError, ValidationError, type ValidationIssue } from './errors.js';
 import { type Clock, type Sleep, systemClock, systemSleep } from './internal/time.js';
+import { type DownloadOptions, type DownloadResult, downloadToFile } from './media/download.js';
+import {
+  checkInputs,
+  type InputSpec,
+  type MediaReport,
+  type MediaServices,
+  openInputs,
+  resolveMediaUrls,
+  toReport,
+} from './media/prepare.js';
+import type { MediaField, MediaInput } from './media/sources.js';
+import { Uploader } from './media/upload.js';
 import {
   type SubmitInput,
   type SucceededTask,
@@ -15,6 +27,7 @@ import {
   taskIdSchema,
   toSubmitRequestWire,
   type VideoParams,
+  videoParamsSchema,
 } from './schemas.js';
 import { Transport } from './transport.js';
 import { DEFAULT_POLL_SCHEDULE, type PollSchedule, type ProgressEvent, waitForTask } from './wait.js';
@@ -33,8 +46,34 @@ export interface WaitForTaskOptions extends RequestOptions {
   onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
+/** Options of `submit()` and `detectImage()`. */
+export interface SubmitOptions extends RequestOptions {
+  /**
+   * Check remote media against the documented limits first (format, size, dimensions, duration),
+   * reading only their headers, and reject with `ValidationError` before any job exists. Local files
+   * are always checked, with or without this option.
+   */
+  preflight?: boolean | undefined;
+}
+
+/**
+ * Input of `submit()`: the six parameters and the two media. Each medium is an http(s) or `oss://`
+ * URL, or a local file (path, `file://` URL, Buffer/Uint8Array, Blob), which is checked and uploaded
+ * to DashScope's temporary storage first.
+ */
+export type SubmitMediaInput = Omit<SubmitInput, 'imageUrl' | 'audioUrl'> & {
+  imageUrl: MediaInput;
+  audioUrl: MediaInput;
+};
+
 /** Options of `generateVideo()`: the six model parameters plus how to run and wait. */
 export interface GenerateVideoOptions extends VideoParams, WaitForTaskOptions {
+  /** See {@link SubmitOptions.preflight}. */
+  preflight?: boolean | undefined;
+  /** Download the finished video to this path (atomically); the result then has `outputPath`. */
+  output?: string | undefined;
+  /** Progress of the download to `output`. */
+  onDownloadProgress?: DownloadOptions['onProgress'];
   /** Run the image check first and reject with `ImageRejectedError` before any job is created. */
   detect?: boolean | undefined;
   /**
@@ -59,6 +98,8 @@ export interface VideoResult {
   submitTime?: string | undefined;
   scheduledTime?: string | undefined;
   endTime?: string | undefined;
+  /** Absolute path of the downloaded video, when `output` was given. */
+  outputPath?: string | undefined;
 }
 
 export type { DetectResult, SubmitResult } from './endpoints.js';
@@ -80,6 +121,7 @@ export class LivePortraitClient {
   readonly #sleep: Sleep = systemSleep;
   readonly #options: ClientOptions;
   readonly #baseURL: string;
+  readonly #media: MediaServices;
 
   /** @throws ConfigurationError when no API key is given or found, or the base URL is unusable. */
   constructor(options: ClientOptions = {}) {
@@ -96,20 +138,73 @@ export class LivePortraitClient {
       sleep: this.#sleep,
       random: Math.random,
     });
+    const mediaDeps = {
+      dispatcher: this.#transport.dispatcher,
+      timeout: config.timeout,
+      maxRetries: config.maxRetries,
+      maxRetryDelay: config.maxRetryDelay,
+      sleep: this.#sleep,
+      random: Math.random,
+    };
+    this.#media = { deps: mediaDeps, uploader: new Uploader(this.#transport, mediaDeps) };
   }
 
-  /** Checks that a portrait is usable (`liveportrait-detect`). Billed per image. */
-  async detectImage(imageUrl: string, options: RequestOptions = {}): Promise<endpoints.DetectResult> {
-    const { imageUrl: url } = parse(submitInputSchema.pick({ imageUrl: true }), { imageUrl }, 'image URL');
+  /** Checks that a portrait is usable (`liveportrait-detect`). Billed per image. A local image is uploaded first. */
+  async detectImage(image: MediaInput, options: SubmitOptions = {}): Promise<endpoints.DetectResult> {
+    const urls = await this.#prepare({ image: { input: image, path: 'imageUrl' } }, {}, 'image URL', options);
+    const { imageUrl: url } = parse(
+      submitInputSchema.pick({ imageUrl: true }),
+      { imageUrl: urls.image },
+      'image URL',
+    );
     return endpoints.detectImage(this.#transport, url, options.signal);
+  }
+
+  /**
+   * Measures both media from their bytes — real format, size, width/height, duration — reading only
+   * headers (ranged GETs for URLs), without the API key. Rejects with `ValidationError` naming every
+   * broken limit, or `MediaUnreachableError` when a URL cannot be read. `oss://` URLs cannot be read back.
+   */
+  async inspectMedia(
+    media: { imageUrl: MediaInput; audioUrl: MediaInput },
+    options: RequestOptions = {},
+  ): Promise<MediaReport> {
+    const { opened, issues } = await openInputs(mediaSpec(media.imageUrl, media.audioUrl));
+    for (const [field, input] of Object.entries(opened)) {
+      if (input.kind === 'remote' && input.url.startsWith('oss:'))
+        issues.push({ path: `${field}Url`, message: 'is in temporary storage, which cannot be read back' });
+    }
+    if (issues.length > 0) throw new ValidationError(issues, 'media');
+    return toReport(await checkInputs(this.#media, opened, () => true, options.signal));
+  }
+
+  /**
+   * Streams the video to `destPath` through a temporary file renamed into place when complete: on
+   * failure or abort nothing is left at `destPath`. An expired link (24 h after the task ended)
+   * rejects with `ResultExpiredError`.
+   */
+  async downloadVideo(
+    resultOrUrl: Pick<VideoResult, 'videoUrl'> | string,
+    destPath: string,
+    options: DownloadOptions = {},
+  ): Promise<DownloadResult> {
+    const url = typeof resultOrUrl === 'string' ? resultOrUrl : resultOrUrl.videoUrl;
+    const { videoUrl } = parse(videoUrlSchema, { videoUrl: url }, 'video URL');
+    return downloadToFile(this.#media.deps, videoUrl, destPath, options);
   }
 
   /**
    * Creates a video job and returns at once with its id. Not retried where a job might have been
    * created (DashScope has no idempotency key): see the README's section on retries.
    */
-  async submit(input: SubmitInput, options: RequestOptions = {}): Promise<endpoints.SubmitResult> {
-    const valid = parse(submitInputSchema, input, 'submit input');
+  async submit(input: SubmitMediaInput, options: SubmitOptions = {}): Promise<endpoints.SubmitResult> {
+    const { imageUrl, audioUrl, ...params } = input;
+    const urls = await this.#prepare(mediaSpec(imageUrl, audioUrl), params, 'submit input', options);
+    const valid = parse(
+      submitInputSchema,
+      { ...params, imageUrl: urls.image, audioUrl: urls.audio },
+      'submit input',
+    );
     return endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), options.signal);
   }
 
@@ -132,13 +227,31 @@ export class LivePortraitClient {
 
   /** Image check (optional), submit, wait: a finished video from two URLs. */
   async generateVideo(
-    imageUrl: string,
-    audioUrl: string,
+    image: MediaInput,
+    audio: MediaInput,
     options: GenerateVideoOptions = {},
   ): Promise<VideoResult> {
-    const { detect, signal, timeout, onProgress, onSubmitted, ...params } = options;
-    const valid = parse(submitInputSchema, { imageUrl, audioUrl, ...params }, 'generateVideo input');
+    const {
+      detect,
+      signal,
+      timeout,
+      onProgress,
+      onSubmitted,
+      preflight,
+      output,
+      onDownloadProgress,
+      ...params
+    } = options;
     parse(waitTimeoutSchema, timeout, 'timeout');
+    const urls = await this.#prepare(mediaSpec(image, audio), params, 'generateVideo input', {
+      preflight,
+      signal,
+    });
+    const valid = parse(
+      submitInputSchema,
+      { imageUrl: urls.image, audioUrl: urls.audio, ...params },
+      'generateVideo input',
+    );
     if (detect) {
       const check = await endpoints.detectImage(this.#transport, valid.imageUrl, signal);
       if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
@@ -146,9 +259,12 @@ export class LivePortraitClient {
     const job = await endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), signal);
     onSubmitted?.({ taskId: job.taskId, requestId: job.requestId });
     // A task just submitted is PENDING: the first poll can wait one gap.
-    return toVideoResult(
+    const result = toVideoResult(
       await this.#wait(job.taskId, { signal, timeout, onProgress }, this.#schedule.initialMs),
     );
+    if (output === undefined) return result;
+    const saved = await this.downloadVideo(result, output, { signal, onProgress: onDownloadProgress });
+    return { ...result, outputPath: saved.path };
   }
 
   /** Closes the connection pool this client created (a `dispatcher` you passed stays yours). */
@@ -159,6 +275,28 @@ export class LivePortraitClient {
   /** Keeps `util.inspect(client)` short and free of secrets. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `LivePortraitClient { baseURL: '${this.#baseURL}' }`;
+  }
+
+  /**
+   * Validates the parameters and classifies/opens the media in one pass (so one ValidationError lists
+   * every problem), then checks and uploads the media: the URLs to send, by field.
+   */
+  async #prepare(
+    spec: InputSpec,
+    params: unknown,
+    what: string,
+    options: SubmitOptions,
+  ): Promise<Partial<Record<MediaField, string>>> {
+    const { opened, issues } = await openInputs(spec);
+    const checked = videoParamsSchema.safeParse(params);
+    const paramIssues: ValidationIssue[] = checked.success
+      ? []
+      : ValidationError.fromZod(checked.error).issues;
+    if (issues.length + paramIssues.length > 0) throw new ValidationError([...paramIssues, ...issues], what);
+    return resolveMediaUrls(this.#media, opened, {
+      preflight: options.preflight ?? false,
+      signal: options.signal,
+    });
   }
 
   #wait(taskId: string, options: WaitForTaskOptions, firstPollAfterMs: number): Promise<SucceededTask> {
@@ -180,16 +318,25 @@ export class LivePortraitClient {
  * `DASHSCOPE_HTTP_BASE_URL`), closing it afterwards. For many videos, make one `LivePortraitClient`.
  */
 export async function generateVideo(
-  imageUrl: string,
-  audioUrl: string,
+  image: MediaInput,
+  audio: MediaInput,
   options: GenerateVideoOptions = {},
 ): Promise<VideoResult> {
   const client = new LivePortraitClient();
   try {
-    return await client.generateVideo(imageUrl, audioUrl, options);
+    return await client.generateVideo(image, audio, options);
   } finally {
     await client.close();
   }
+}
+
+/** A result video URL: only http(s), never a local path. */
+const videoUrlSchema = z.object({
+  videoUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+});
+
+function mediaSpec(image: MediaInput, audio: MediaInput): InputSpec {
+  return { image: { input: image, path: 'imageUrl' }, audio: { input: audio, path: 'audioUrl' } };
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

@@ -7,6 +7,8 @@ export {
   generateVideo,
   LivePortraitClient,
   type RequestOptions,
+  type SubmitMediaInput,
+  type SubmitOptions,
   type VideoResult,
   type WaitForTaskOptions,
 } from './client.js';
@@ -22,10 +24,12 @@ export {
   ImageRejectedError,
   InternalServerError,
   LivePortraitError,
+  MediaUnreachableError,
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
   RequestTimeoutError,
+  ResultExpiredError,
   TaskCanceledError,
   TaskFailedError,
   TaskUnknownError,
@@ -33,6 +37,9 @@ export {
   type ValidationIssue,
   WaitTimeoutError,
 } from './errors.js';
+export type { DownloadOptions, DownloadProgress, DownloadResult } from './media/download.js';
+export type { AudioReport, ImageReport, MediaReport } from './media/prepare.js';
+export type { MediaInput } from './media/sources.js';
 export {
   type ActiveTask,
   type CanceledTask,
