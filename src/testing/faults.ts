@@ -169,11 +169,11 @@ const GATEWAY_REASONS: Record<number, string> = {
   504: 'Gateway Time-out',
 };
 
-/**
- * The response of a fault that is a plain HTTP answer, or `undefined` for the transport-level kinds
- * (`reset-*`, `hang`), which the caller carries out.
- */
-export function faultResponse(fault: Fault, requestId: string): Response | undefined {
+/** The faults that are plain HTTP answers (the others need the transport: resets, hang). */
+export type HttpFault = Extract<Fault, { kind: 'status' | 'html' | 'malformed-json' | 'error-200' }>;
+
+/** The response of a fault that is a plain HTTP answer. */
+export function faultResponse(fault: HttpFault, requestId: string): Response {
   switch (fault.kind) {
     case 'status': {
       const headers = fault.headers ?? {};
@@ -209,7 +209,5 @@ export function faultResponse(fault: Fault, requestId: string): Response | undef
         },
         requestId,
       );
-    default:
-      return undefined;
   }
 }

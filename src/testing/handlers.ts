@@ -113,14 +113,13 @@ async function runRoute(route: Route, input: RunInput): Promise<Response> {
     method: request.method,
     path: new URL(request.url).pathname,
   });
-  if (fault) {
-    const early = await applyFaultBeforeRoute(fault, request, requestId);
-    if (early) {
-      // A network error (reset, or hang ended by the client) has no status: log it as 0.
-      const status = early.type === 'error' ? 0 : early.status;
-      record(emulator, request, { route: route.name, status, fault: fault.kind }, startedAt, at);
-      return early;
-    }
+  if (fault && fault.kind !== 'reset-after-body') {
+    // Logged before it is carried out, so a test can see that a hung request has arrived.
+    const early = applyFaultBeforeRoute(fault, request, requestId);
+    // A network error (reset, hang) has no status: logged as 0.
+    const status = early instanceof Response ? early.status : 0;
+    record(emulator, request, { route: route.name, status, fault: fault.kind }, startedAt, at);
+    return early;
   }
 
   let response: Response;
@@ -139,15 +138,13 @@ async function runRoute(route: Route, input: RunInput): Promise<Response> {
   return done(response, { code: await errorCodeOf(response) });
 }
 
-/** Carries out a fault that replaces the route entirely; `undefined` for `reset-after-body`. */
-async function applyFaultBeforeRoute(
-  fault: Fault,
+/** Carries out a fault that replaces the route's answer entirely. */
+function applyFaultBeforeRoute(
+  fault: Exclude<Fault, { kind: 'reset-after-body' }>,
   request: Request,
   requestId: string,
-): Promise<Response | undefined> {
+): Response | Promise<Response> {
   switch (fault.kind) {
-    case 'reset-after-body':
-      return undefined;
     case 'reset-before-body':
       // The real server turns a network-error Response into a TCP reset; msw into a failed fetch.
       return Response.error();

@@ -35,7 +35,8 @@ function signature(taskId: string, expires: number): string {
 /** The signed URL of a finished task's video, valid `ttlMs` after the task ended. */
 export function resultVideoUrl(origin: string, task: TaskRecord, ttlMs: number): string {
   const endedAt = taskTimes(task).endedAt ?? task.submittedAt;
-  const expires = Math.floor((endedAt + ttlMs) / 1000);
+  // Rounded up: the URL works at least `ttlMs` (OSS signs whole seconds).
+  const expires = Math.ceil((endedAt + ttlMs) / 1000);
   const query = new URLSearchParams({
     Expires: String(expires),
     OSSAccessKeyId: 'LTAI5tLivePortraitEmulator',
