@@ -1,0 +1,535 @@
+#!/usr/bin/env node
+// Checks the package as a user gets it: the tarball `npm pack` makes, installed into a fresh project.
+//
+//   npm run build && npm run check:package
+//
+// Unit tests run against src/; only this script proves that the exports map, the two module formats,
+// the .d.ts/.d.cts files and the bins work once published. It packs once and every check looks at that
+// same tarball: publint (strict), attw, the file list, then an install into a throwaway project in
+// os.tmpdir() that imports, requires, type-checks and runs the bins. One line per check; exit 1 if any fails.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const NAME = pkg.name;
+
+// The package's own public surface, as a user reaches it.
+const MAIN_EXPORTS = ['LivePortraitClient', 'generateVideo', 'LivePortraitError'];
+const TESTING_EXPORTS = ['startEmulator'];
+// Which source each built bin comes from (tsup.config.ts), to say what is missing when a bin is.
+const BIN_SOURCES = { 'dist/cli.js': 'src/cli/main.ts', 'dist/emulator.js': 'src/testing/bin.ts' };
+// What may ship. Anything else in the tarball is a leak of the repo (tests, sources, assets, secrets).
+const ALLOWED_TOP = new Set(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']);
+
+// ---------------------------------------------------------------------------------------------------
+// Reporting
+
+const results = [];
+function line(status, name, detail) {
+  console.log(`${status.padEnd(4)}  ${name}${detail ? ` — ${detail}` : ''}`);
+}
+function indent(text) {
+  return String(text)
+    .trimEnd()
+    .split('\n')
+    .map((l) => `        ${l}`)
+    .join('\n');
+}
+/** A failed check: `message` goes on the check's line, `output` (tool output) below it. */
+class CheckFailed extends Error {
+  constructor(message, output = '') {
+    super(message);
+    this.output = output;
+  }
+}
+async function check(name, fn) {
+  try {
+    const detail = await fn();
+    results.push({ name, ok: true });
+    line('PASS', name, detail);
+  } catch (err) {
+    results.push({ name, ok: false });
+    line('FAIL', name, err instanceof CheckFailed ? err.message : String(err?.stack ?? err));
+    if (err?.output) console.log(indent(err.output));
+  }
+}
+function skip(name, why) {
+  results.push({ name, ok: false });
+  line('FAIL', name, `not run: ${why}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Processes
+
+// npm exports its own run state to scripts; a nested npm in another directory must not inherit the
+// repo as its prefix, so the child environment drops what `npm run` set for this package.
+const childEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) => !/^npm_(config_local_prefix|package_|lifecycle_)/i.test(k) && k !== 'INIT_CWD',
+  ),
+);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+
+/** Runs a command to completion; `out` is stdout then stderr, for showing; `stdout` alone, for parsing. */
+function run(cmd, args, { cwd = root, timeout = 300_000 } = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: childEnv,
+    encoding: 'utf8',
+    timeout,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    shell: process.platform === 'win32',
+  });
+  const stdout = r.stdout ?? '';
+  const out = `${stdout}${r.stderr ?? ''}`;
+  if (r.error) return { status: -1, out: `${out}\n${r.error.message}`, stdout };
+  return { status: r.status ?? -1, out, stdout };
+}
+/** A bin of one of this repo's devDependencies, run with this node. */
+function devBin(pkgName, binName) {
+  const dir = join(root, 'node_modules', pkgName);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const rel = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[binName];
+  return join(dir, rel);
+}
+/** npm's noise that says nothing about this package. */
+function quiet(out) {
+  return out
+    .split('\n')
+    .filter((l) => !/^npm warn (Unknown (user|env) config|install-scripts)/.test(l))
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The checks
+
+const work = mkdtempSync(join(tmpdir(), 'lp-check-package-'));
+const packDir = join(work, 'pack');
+const unpacked = join(work, 'unpacked');
+const consumer = join(work, 'consumer');
+let cleaned = false;
+function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  rmSync(work, { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
+
+try {
+  await main();
+} finally {
+  cleanup();
+}
+const failed = results.filter((r) => !r.ok);
+console.log(
+  failed.length === 0
+    ? `check:package: all ${results.length} checks passed`
+    : `check:package: ${failed.length} of ${results.length} checks failed: ${failed.map((r) => r.name).join('; ')}`,
+);
+process.exit(failed.length === 0 ? 0 : 1);
+
+async function main() {
+  console.log(`check:package: ${NAME}@${pkg.version}, node ${process.version}, scratch ${work}`);
+
+  // 0. The build output the package.json points at. Without dist/ nothing else means anything.
+  if (!existsSync(join(root, 'dist'))) {
+    skip('build output', 'dist/ does not exist — run `npm run build` first');
+    return;
+  }
+  await check('build output (every file package.json points at)', () => {
+    const missing = packageTargets().filter((p) => !existsSync(join(root, p)));
+    if (missing.length === 0) return `${packageTargets().length} files present`;
+    const why = missing.map((p) => {
+      const src = BIN_SOURCES[p];
+      if (src && !existsSync(join(root, src))) return `${p} (its source ${src} does not exist yet)`;
+      return `${p} (not built — did \`npm run build\` fail?)`;
+    });
+    throw new CheckFailed(`missing: ${why.join(', ')}`);
+  });
+
+  // 1. Pack once; every later check reads this tarball.
+  mkdirSync(packDir, { recursive: true });
+  const packed = run(npm, ['pack', '--json', '--pack-destination', packDir]);
+  let info;
+  try {
+    const json = packed.stdout.slice(packed.stdout.indexOf('['), packed.stdout.lastIndexOf(']') + 1);
+    info = JSON.parse(json)[0];
+  } catch {
+    /* reported below */
+  }
+  if (packed.status !== 0 || !info) {
+    skip('npm pack', `npm pack exited ${packed.status}`);
+    console.log(indent(quiet(packed.out)));
+    return;
+  }
+  const tarball = join(packDir, info.filename);
+  const files = info.files.map((f) => f.path);
+  line(
+    'INFO',
+    `tarball ${info.filename}`,
+    `${kb(info.size)} packed, ${kb(info.unpackedSize)} unpacked, ${info.entryCount} files`,
+  );
+
+  await check('publint --strict', () => {
+    const r = run(process.execPath, [devBin('publint', 'publint'), 'run', tarball, '--strict']);
+    if (r.status !== 0) throw new CheckFailed(`publint exited ${r.status}`, r.out);
+    const last = r.out.trim().split('\n').at(-1) ?? '';
+    // Suggestions do not fail --strict, but a clean package has none: show them if there are any.
+    if (!/all good/i.test(r.out)) throw new CheckFailed('publint reported suggestions', r.out);
+    return last.trim();
+  });
+
+  // node16 profile: the package is dual ESM/CJS behind an exports map, which node10-style resolution
+  // (no exports support) cannot see for subpaths like ./testing; every modern resolution must pass.
+  await check('attw --profile node16', () => {
+    const r = run(process.execPath, [
+      devBin('@arethetypeswrong/cli', 'attw'),
+      tarball,
+      '--profile',
+      'node16',
+      '--format',
+      'table',
+      '--no-emoji',
+      '--no-color',
+    ]);
+    if (r.status !== 0) throw new CheckFailed(`attw exited ${r.status}`, r.out);
+    return 'no problems in node16 (CJS and ESM) or bundler resolution';
+  });
+
+  await check('tarball contents (only dist/ + docs; no tests, sources, assets, .env)', () => {
+    const bad = files.filter((p) => junkReason(p));
+    if (bad.length)
+      throw new CheckFailed(
+        `${bad.length} files must not ship`,
+        bad.map((p) => `${p}: ${junkReason(p)}`).join('\n'),
+      );
+    return `${files.length} files: ${summarizeFiles(files)}`;
+  });
+
+  mkdirSync(unpacked, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+  const pkgRoot = join(unpacked, 'package');
+  await check('sourcemaps (no paths outside the package, sources embedded)', () =>
+    checkSourcemaps(pkgRoot, files),
+  );
+
+  // 2. A fresh project that installs the tarball like a user would.
+  mkdirSync(consumer, { recursive: true });
+  writeFileSync(
+    join(consumer, 'package.json'),
+    `${JSON.stringify({ name: 'lp-consumer', version: '0.0.0', private: true, type: 'module' }, null, 2)}\n`,
+  );
+  let installed = false;
+  await check('install tarball (+ msw@2, the optional peer of ./testing) into a fresh project', () => {
+    const r = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'msw@2'], {
+      cwd: consumer,
+    });
+    if (r.status !== 0) throw new CheckFailed(`npm install exited ${r.status}`, quiet(r.out));
+    if (!existsSync(join(consumer, 'node_modules', NAME, 'package.json'))) {
+      throw new CheckFailed(`node_modules/${NAME} missing after install`, quiet(r.out));
+    }
+    installed = true;
+    return quiet(r.out).trim().split('\n').filter(Boolean).at(-1);
+  });
+  const needInstall = (name) => {
+    if (!installed) skip(name, 'the tarball did not install');
+    return installed;
+  };
+
+  for (const [spec, names] of [
+    [NAME, MAIN_EXPORTS],
+    [`${NAME}/testing`, TESTING_EXPORTS],
+  ]) {
+    for (const kind of ['import', 'require']) {
+      const name = `${kind}('${spec}') gives ${names.join(', ')}`;
+      if (needInstall(name)) await check(name, () => checkRuntime(kind, spec, names));
+    }
+  }
+
+  const tsName = 'TypeScript consumer (.ts ESM + .cts CJS, moduleResolution nodenext) type-checks';
+  if (needInstall(tsName)) await check(tsName, checkTypes);
+
+  const cliName = 'bin liveportrait: `npx liveportrait --version` prints the version';
+  if (needInstall(cliName)) await check(cliName, checkCliBin);
+
+  const emuName = 'bin dashscope-liveportrait-emulator: starts with --port 0 and prints its URL';
+  if (needInstall(emuName)) await check(emuName, checkEmulatorBin);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers for the checks
+
+/** Every file that package.json's main/module/types/exports/bin names. */
+function packageTargets() {
+  const out = new Set();
+  const walk = (v) => {
+    if (typeof v === 'string') out.add(posix.normalize(v));
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk([pkg.main, pkg.module, pkg.types, pkg.exports, pkg.bin]);
+  out.delete('package.json');
+  return [...out].filter((p) => !p.includes('*'));
+}
+
+function junkReason(p) {
+  const parts = p.split('/');
+  const base = parts.at(-1);
+  if (base.startsWith('.env') || base === '.npmrc') return 'secrets/config file';
+  if (
+    parts.some((s) => s === 'test' || s === 'tests' || s === '__tests__') ||
+    /\.(test|spec)\.[cm]?[jt]s$/.test(base)
+  )
+    return 'test file';
+  if (parts[0] === 'src' || parts.includes('assets')) return 'source or source asset';
+  if (/\.[cm]?tsx?$/.test(base) && !/\.d\.[cm]?ts$/.test(base))
+    return 'TypeScript source (only .d.ts may ship)';
+  if (/\.(mp4|mov|webm|wav|mp3|png|jpe?g|tgz)$/i.test(base))
+    return 'media/archive (assets are embedded in the bundle)';
+  if (parts.length === 1 ? !ALLOWED_TOP.has(p) : parts[0] !== 'dist')
+    return 'outside dist/ and the docs allowed by "files"';
+  return '';
+}
+
+function summarizeFiles(list) {
+  const byExt = {};
+  for (const p of list) {
+    const m = /(\.d\.[cm]?ts|\.[a-z]+\.map|\.[a-z]+)$/i.exec(p);
+    const ext = m ? m[1] : p;
+    byExt[ext] = (byExt[ext] ?? 0) + 1;
+  }
+  return Object.entries(byExt)
+    .map(([e, n]) => `${n} ${e}`)
+    .join(', ');
+}
+
+/**
+ * Each .map's sources must stay inside the package (no absolute build-machine paths, no ../ past the
+ * package root), and a source that does not ship (src/ is not published) must be embedded in
+ * sourcesContent so a debugger can still show it. Each sourceMappingURL must name a shipped map.
+ */
+function checkSourcemaps(pkgRoot, list) {
+  const shipped = new Set(list);
+  const problems = [];
+  let maps = 0;
+  for (const p of list) {
+    const abs = join(pkgRoot, p);
+    if (/\.[cm]?js$/.test(p)) {
+      const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(abs, 'utf8'));
+      if (m && !m[1].startsWith('data:')) {
+        const target = posix.join(posix.dirname(p), m[1]);
+        if (!shipped.has(target)) problems.push(`${p}: sourceMappingURL ${m[1]} is not in the tarball`);
+      }
+    }
+    if (!p.endsWith('.map')) continue;
+    maps++;
+    const map = JSON.parse(readFileSync(abs, 'utf8'));
+    map.sources.forEach((src, i) => {
+      const full = `${map.sourceRoot ?? ''}${src}`;
+      if (isAbsolute(full) || /^[a-z]+:/i.test(full)) {
+        problems.push(`${p}: source "${full}" is an absolute path or URL`);
+        return;
+      }
+      const inPkg = posix.normalize(posix.join(posix.dirname(p), full));
+      if (inPkg.startsWith('../')) {
+        problems.push(`${p}: source "${full}" points outside the package`);
+        return;
+      }
+      if (!shipped.has(inPkg) && typeof map.sourcesContent?.[i] !== 'string') {
+        problems.push(`${p}: source "${full}" is not shipped and not embedded in sourcesContent`);
+      }
+    });
+  }
+  if (problems.length) throw new CheckFailed(`${problems.length} problems`, problems.join('\n'));
+  return `${maps} maps checked`;
+}
+
+function checkRuntime(kind, spec, names) {
+  const ext = kind === 'import' ? 'mjs' : 'cjs';
+  const file = join(consumer, `runtime-${spec.replace(/\W+/g, '-')}.${ext}`);
+  const load =
+    kind === 'import' ? `await import(${JSON.stringify(spec)})` : `require(${JSON.stringify(spec)})`;
+  writeFileSync(
+    file,
+    `const mod = ${load};\n` +
+      `const want = ${JSON.stringify(names)};\n` +
+      `const bad = want.filter((n) => typeof mod[n] !== 'function');\n` +
+      `const version = mod.VERSION;\n` +
+      `console.log('RESULT ' + JSON.stringify({ bad, version, count: Object.keys(mod).length }));\n`,
+  );
+  const r = run(process.execPath, [file], { cwd: consumer, timeout: 60_000 });
+  if (r.status !== 0) throw new CheckFailed(`node exited ${r.status}`, r.out);
+  const result = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!result) throw new CheckFailed('printed no result', r.out);
+  const res = JSON.parse(result.slice('RESULT '.length));
+  if (res.bad.length) throw new CheckFailed(`not functions: ${res.bad.join(', ')}`);
+  if (res.version !== undefined && res.version !== pkg.version) {
+    throw new CheckFailed(`VERSION is ${res.version}, package.json says ${pkg.version}`);
+  }
+  return `${res.count} exports`;
+}
+
+function checkTypes() {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (!existsSync(tsc)) throw new CheckFailed(`${relative(root, tsc)} not found — run npm ci`);
+  // A value typed `any` would pass every use below, so each import is also asserted not to be any.
+  const body = (from) =>
+    `import { ${MAIN_EXPORTS.join(', ')}, VERSION } from '${NAME}';\n` +
+    `import { ${TESTING_EXPORTS.join(', ')} } from '${NAME}/testing';\n` +
+    `${from}\n` +
+    `type IsAny<T> = 0 extends 1 & T ? true : false;\n` +
+    `const notAny: [${[...MAIN_EXPORTS, ...TESTING_EXPORTS].map((n) => `IsAny<typeof ${n}>`).join(', ')}] = [${[...MAIN_EXPORTS, ...TESTING_EXPORTS].map(() => 'false').join(', ')}];\n` +
+    `const version: string = VERSION;\n` +
+    `const client: InstanceType<typeof LivePortraitClient> | undefined = undefined;\n` +
+    `const isError = (e: unknown): e is LivePortraitError => e instanceof LivePortraitError;\n` +
+    `const fns: Function[] = [generateVideo, startEmulator];\n` +
+    `export { notAny, version, client, isError, fns };\n`;
+  writeFileSync(join(consumer, 'esm.ts'), body('// ESM consumer: resolved through the "import" condition.'));
+  writeFileSync(
+    join(consumer, 'cjs.cts'),
+    body('// CJS consumer: resolved through the "require" condition.'),
+  );
+  writeFileSync(
+    join(consumer, 'tsconfig.json'),
+    `${JSON.stringify(
+      {
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          // The package's own .d.ts files are checked by attw; third-party ones are not ours to judge.
+          skipLibCheck: true,
+          // Node's types from the repo, so the consumer needs no extra install.
+          typeRoots: [join(root, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['esm.ts', 'cjs.cts'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  const r = run(process.execPath, [tsc, '-p', 'tsconfig.json', '--traceResolution'], {
+    cwd: consumer,
+    timeout: 120_000,
+  });
+  if (r.status !== 0) {
+    const errors = r.out.split('\n').filter((l) => /error TS/.test(l) || /^\s/.test(l));
+    throw new CheckFailed(`tsc exited ${r.status}`, errors.join('\n'));
+  }
+  // Prove each module kind resolved to its own declaration file, not one to both.
+  const resolved = [...r.out.matchAll(/Module name '([^']+)' was successfully resolved to '([^']+)'/g)]
+    .filter(([, spec]) => spec.startsWith(NAME))
+    .map(([, spec, file]) => `${spec} -> ${relative(join(consumer, 'node_modules', NAME), file)}`);
+  const want = ['dist/index.d.ts', 'dist/index.d.cts', 'dist/testing/index.d.ts', 'dist/testing/index.d.cts'];
+  const missing = want.filter((f) => !resolved.some((r) => r.endsWith(` -> ${f}`)));
+  if (missing.length)
+    throw new CheckFailed(`never resolved to ${missing.join(', ')}`, [...new Set(resolved)].join('\n'));
+  return 'ESM -> .d.ts, CJS -> .d.cts for both entries';
+}
+
+function checkCliBin() {
+  const bin = binEntry('liveportrait');
+  // Without the file npx would fall back to other commands (or to its own --version): fail first.
+  if (!bin.exists) throw new CheckFailed(`bin missing${bin.hint}`);
+  // --no: never download; --: the flags after the name are the bin's, not npx's.
+  const r = run(npx, ['--no', '--', 'liveportrait', '--version'], { cwd: consumer, timeout: 60_000 });
+  if (r.status !== 0) throw new CheckFailed(`exited ${r.status}`, quiet(r.out));
+  const printed = r.stdout.trim();
+  if (!printed.split(/\s+/).includes(pkg.version) && !printed.includes(`v${pkg.version}`)) {
+    throw new CheckFailed(`printed "${printed}", expected ${pkg.version}`);
+  }
+  return `printed "${printed}"`;
+}
+
+/** Where a bin lives in the installed package, and a hint if its build output or source is missing. */
+function binEntry(name) {
+  const rel = posix.normalize(pkg.bin[name]);
+  const installedFile = join(consumer, 'node_modules', NAME, rel);
+  const src = BIN_SOURCES[rel];
+  let hint = '';
+  if (!existsSync(installedFile)) {
+    hint =
+      src && !existsSync(join(root, src))
+        ? ` (${rel} is not in the package: its source ${src} does not exist yet)`
+        : ` (${rel} is not in the package)`;
+  }
+  return { rel, hint, exists: !hint };
+}
+
+async function checkEmulatorBin() {
+  const name = 'dashscope-liveportrait-emulator';
+  const bin = binEntry(name);
+  if (!bin.exists) throw new CheckFailed(`bin missing${bin.hint}`);
+  const link = join(consumer, 'node_modules', '.bin', name);
+  if (!existsSync(link)) throw new CheckFailed(`npm did not link node_modules/.bin/${name}`);
+
+  // Run the linked bin itself (its shebang, its exec bit), in its own process group so that
+  // killing it leaves nothing behind.
+  const child = spawn(link, ['--port', '0'], {
+    cwd: consumer,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+  });
+  let out = '';
+  const kill = (sig) => {
+    try {
+      if (process.platform === 'win32') child.kill(sig);
+      else process.kill(-child.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  const exited = new Promise((res) => child.once('exit', (code, sig) => res({ code, sig })));
+  try {
+    const url = await new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new CheckFailed('printed no URL within 20 s', out)), 20_000);
+      const onData = (d) => {
+        out += d;
+        const m = /\bhttps?:\/\/[^\s'"<>]+/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          res(m[0].replace(/[.,;)]+$/, ''));
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      exited.then(({ code, sig }) => {
+        clearTimeout(timer);
+        rej(new CheckFailed(`exited (${code ?? sig}) before printing a URL`, out));
+      });
+    });
+    const { hostname, port } = new URL(url);
+    if (port === '0' || port === '') throw new CheckFailed(`printed ${url}: not the port it actually bound`);
+    // Prove something listens there. Only loopback: this check never talks to another host.
+    let answered = '';
+    if (['127.0.0.1', 'localhost', '[::1]', '0.0.0.0', '[::]'].includes(hostname)) {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      answered = `, answered HTTP ${res.status}`;
+    }
+    return `printed ${url}${answered}`;
+  } finally {
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function kb(bytes) {
+  return `${(bytes / 1024).toFixed(1)} kB`;
+}
