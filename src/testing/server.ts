@@ -166,6 +166,9 @@ async function bridge(req: IncomingMessage, res: ServerResponse, origin: string,
   }
   const body = method === 'HEAD' || !response.body ? undefined : Buffer.from(await response.arrayBuffer());
   if (res.destroyed) return;
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  const answerHeaders = Object.fromEntries(response.headers);
+  // A known length, like DashScope's gateway sends, rather than chunked encoding.
+  if (body && !response.headers.has('content-length')) answerHeaders['content-length'] = String(body.length);
+  res.writeHead(response.status, answerHeaders);
   res.end(body);
 }

@@ -29,6 +29,7 @@ describe('answers have the documented shapes', () => {
     });
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/json');
+    expect(answer.headers['content-length']).toBe(String(answer.bytes.length));
     expect(shape(answer.json)).toEqual(shape(DOC_SUBMIT_RESPONSE));
     expect(Object.keys(answer.json)).toEqual(Object.keys(DOC_SUBMIT_RESPONSE));
     expect(answer.json.output.task_status).toBe('PENDING');
@@ -122,6 +123,24 @@ describe('answers have the documented shapes', () => {
     });
     const noFace = await check('https://example.com/noface.png');
     expect(noFace.json.output).toEqual({ pass: false, message: 'No human face detected.' });
+  });
+
+  it('image check answers can be scripted per URL and count', async () => {
+    const { call, emu } = await harness();
+    emu.scriptImageCheck({
+      when: (url) => url.endsWith('.bmp'),
+      times: 1,
+      pass: false,
+      message: 'Too many faces.',
+    });
+    const check = async (image_url: string) =>
+      (
+        await call('POST', '/services/aigc/image2video/face-detect', {
+          body: { model: 'liveportrait-detect', input: { image_url } },
+        })
+      ).json.output;
+    expect(await check('https://example.com/a.bmp')).toEqual({ pass: false, message: 'Too many faces.' });
+    expect(await check('https://example.com/a.bmp')).toEqual({ pass: true, message: '' });
   });
 
   it('cancel answers {request_id}; errors are {code, message, request_id}', async () => {
