@@ -31,3 +31,4 @@ export {
 } from './state.js';
 export type { TaskInput, TaskPlan, TaskScript, TaskStore } from './task-store.js';
 export type { EmulatedTaskStatus, TaskOutcome, TaskSnapshot } from './tasks.js';
+export { type StoredUpload, UploadStore, uploadsOf } from './uploads.js';

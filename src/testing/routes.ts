@@ -6,11 +6,20 @@
 import { resultVideoUrl, serveResult } from './results.js';
 import type { DashScopeEmulator } from './state.js';
 import { taskListItem, taskQueryBody } from './tasks.js';
+import { missingOssResponse, missingOssUrl, UPLOAD_ROUTES } from './uploads.js';
 import { checkDetect, checkListQuery, checkSubmit, type RequestFacts } from './validation.js';
 import { type DashScopeError, errorResponse, jsonResponse } from './wire.js';
 
 /** Names of the emulated endpoints, as used by faults, rate limits and the request log. */
-export type RouteName = 'submit' | 'query' | 'cancel' | 'list' | 'detect' | 'result';
+export type RouteName =
+  | 'submit'
+  | 'query'
+  | 'cancel'
+  | 'list'
+  | 'detect'
+  | 'result'
+  | 'getPolicy'
+  | 'ossUpload';
 
 /** What a route handler gets. */
 export interface RouteContext {
@@ -61,6 +70,9 @@ const fail = (error: DashScopeError, requestId: string) => errorResponse(error, 
 const submit: Route['handle'] = async ({ request, emulator, requestId, account }) => {
   const checked = checkSubmit(await requestFacts(request));
   if (!checked.ok) return fail(checked.error, requestId);
+  const { image_url, audio_url } = checked.value.input;
+  const missing = missingOssUrl(emulator, account, [image_url, audio_url]);
+  if (missing) return missingOssResponse(missing, requestId);
   const task = emulator.tasks.create(account, requestId, checked.value);
   return jsonResponse({ output: { task_id: task.id, task_status: 'PENDING' }, request_id: requestId });
 };
@@ -108,9 +120,11 @@ const list: Route['handle'] = ({ request, emulator, requestId, account }) => {
   });
 };
 
-const detect: Route['handle'] = async ({ request, emulator, requestId }) => {
+const detect: Route['handle'] = async ({ request, emulator, requestId, account }) => {
   const checked = checkDetect(await requestFacts(request));
   if (!checked.ok) return fail(checked.error, requestId);
+  const missing = missingOssUrl(emulator, account, [checked.value]);
+  if (missing) return missingOssResponse(missing, requestId);
   const verdict = emulator.checkImage(checked.value);
   return jsonResponse({ output: verdict, usage: { image_count: 1 }, request_id: requestId });
 };
@@ -143,4 +157,5 @@ export const ROUTES: readonly Route[] = [
   // Signed URLs need no API key, like OSS.
   { name: 'result', method: 'GET', path: '/results/:file', base: 'results', auth: false, handle: result },
   { name: 'result', method: 'HEAD', path: '/results/:file', base: 'results', auth: false, handle: result },
+  ...UPLOAD_ROUTES,
 ];
