@@ -17,7 +17,8 @@ export default defineConfig([
     entry: { cli: 'src/cli/main.ts', emulator: 'src/testing/bin.ts' },
     format: ['esm'],
     target: 'node20',
-    sourcemap: true,
+    // Bins are run, not debugged into by users; maps would double the tarball (the emulator embeds a video).
+    sourcemap: false,
     splitting: false,
     banner: { js: '#!/usr/bin/env node' },
   },
