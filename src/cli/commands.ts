@@ -15,7 +15,8 @@ import { saveVideo } from './save.js';
 
 /** What a command runs with. */
 export interface CommandContext {
-  client: LivePortraitClient;
+  /** Created on first use: read it only after the flags are checked (it needs the key). */
+  readonly client: LivePortraitClient;
   reporter: Reporter;
   /** Fires on Ctrl-C; passed to every SDK call. */
   signal: AbortSignal;
@@ -34,11 +35,11 @@ export interface CommandContext {
 export type Command = (context: CommandContext) => Promise<void>;
 
 async function generate(context: CommandContext): Promise<void> {
-  const { client, reporter, signal, values, task } = context;
+  const { reporter, signal, values, task } = context;
   const { imageUrl, audioUrl, ...params } = submitInputFrom(values);
   const timeout = timeoutFrom(values);
   reporter.track(undefined, values.detect ? 'CHECKING IMAGE' : 'SUBMITTING');
-  const result = await client.generateVideo(imageUrl, audioUrl, {
+  const result = await context.client.generateVideo(imageUrl, audioUrl, {
     ...params,
     detect: values.detect === true,
     timeout,
@@ -55,37 +56,37 @@ async function generate(context: CommandContext): Promise<void> {
 }
 
 async function submit(context: CommandContext): Promise<void> {
-  const { client, reporter, signal, values, task } = context;
+  const { reporter, signal, values, task } = context;
   const input = submitInputFrom(values);
-  if (values.detect) await checkImage(client, input.imageUrl, signal);
-  const job = await client.submit(input, { signal });
+  if (values.detect) await checkImage(context.client, input.imageUrl, signal);
+  const job = await context.client.submit(input, { signal });
   task.id = job.taskId;
   reporter.info(`submitted task ${job.taskId}; wait for it with: liveportrait wait ${job.taskId}`);
   reporter.result('submit', { ...job }, job.taskId);
 }
 
 async function detect(context: CommandContext): Promise<void> {
-  const { client, reporter, signal, values } = context;
+  const { reporter, signal, values } = context;
   requireFlags(values, 'image');
-  const check = await checkImage(client, String(values.image), signal);
+  const check = await checkImage(context.client, String(values.image), signal);
   reporter.result('detect', { ...check }, 'pass');
 }
 
 async function status(context: CommandContext): Promise<void> {
-  const { client, reporter, signal } = context;
-  const task = await client.getTask(String(context.taskId), { signal });
+  const { reporter, signal } = context;
+  const task = await context.client.getTask(String(context.taskId), { signal });
   for (const line of describeTask(task)) reporter.info(line);
   reporter.result('status', { ...task }, task.status);
 }
 
 async function wait(context: CommandContext): Promise<void> {
-  const { client, reporter, signal, values, task } = context;
+  const { reporter, signal, values, task } = context;
   const taskId = String(context.taskId);
   const timeout = timeoutFrom(values);
   task.id = taskId;
   reporter.track(taskId, 'WAITING');
   reporter.info(`waiting for task ${taskId}`);
-  const result = await client.waitForTask(taskId, {
+  const result = await context.client.waitForTask(taskId, {
     timeout,
     signal,
     onProgress: (event: ProgressEvent) => reporter.progress(event.status),
@@ -94,9 +95,9 @@ async function wait(context: CommandContext): Promise<void> {
 }
 
 async function cancel(context: CommandContext): Promise<void> {
-  const { client, reporter, signal } = context;
+  const { reporter, signal } = context;
   const taskId = String(context.taskId);
-  await client.cancelTask(taskId, { signal });
+  await context.client.cancelTask(taskId, { signal });
   reporter.info(`canceled task ${taskId}`);
   reporter.result('cancel', { taskId, status: 'CANCELED' }, 'CANCELED');
 }

@@ -51,23 +51,20 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   });
   const task: CommandContext['task'] = { id: undefined };
   let client: LivePortraitClient | undefined;
+  const context: CommandContext = {
+    // Built on first use, so that a command checks its flags before it asks for a key.
+    get client() {
+      client ??= createClient(values, io.env, reporter);
+      return client;
+    },
+    reporter,
+    signal: io.interrupt,
+    values,
+    taskId: invocation.taskId,
+    task,
+    command,
+  };
   try {
-    const apiKey = readApiKey(values, io.env);
-    reporter.addSecret(apiKey);
-    client = new LivePortraitClient({
-      apiKey,
-      baseURL: typeof values['base-url'] === 'string' ? values['base-url'] : undefined,
-      workspace: typeof values.workspace === 'string' ? values.workspace : undefined,
-    });
-    const context = {
-      client,
-      reporter,
-      signal: io.interrupt,
-      values,
-      taskId: invocation.taskId,
-      task,
-      command,
-    };
     await COMMAND_HANDLERS[command](context);
     return EXIT.OK;
   } catch (error) {
@@ -79,6 +76,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     reporter.stop();
     await client?.close();
   }
+}
+
+function createClient(values: OptionValues, env: NodeJS.ProcessEnv, reporter: Reporter): LivePortraitClient {
+  const apiKey = readApiKey(values, env);
+  reporter.addSecret(apiKey);
+  return new LivePortraitClient({
+    apiKey,
+    baseURL: typeof values['base-url'] === 'string' ? values['base-url'] : undefined,
+    workspace: typeof values.workspace === 'string' ? values.workspace : undefined,
+  });
 }
 
 /**
