@@ -279,15 +279,58 @@ export function errorFromAnswer(answer: ErrorAnswer): APIError {
   return new ErrorClass(message, details);
 }
 
+/** The HTTP status DashScope documents for each error code (wire facts §6). */
+const STATUS_OF_CODE: Record<string, number> = {
+  InvalidParameter: 400,
+  DataInspectionFailed: 400,
+  'BadRequest.EmptyInput': 400,
+  'BadRequest.EmptyParameters': 400,
+  'BadRequest.EmptyModel': 400,
+  InvalidURL: 400,
+  Arrearage: 400,
+  UnsupportedOperation: 400,
+  InvalidApiKey: 401,
+  AccessDenied: 403,
+  'Workspace.AccessDenied': 403,
+  'Model.AccessDenied': 403,
+  'AccessDenied.Unpurchased': 403,
+  WorkSpaceNotFound: 404,
+  ModelNotFound: 404,
+  RequestTimeOut: 408,
+  'BadRequest.TooLarge': 413,
+  'BadRequest.InputDownloadFailed': 415,
+  'BadRequest.UnsupportedFileFormat': 415,
+  Throttling: 429,
+  'Throttling.RateQuota': 429,
+  'Throttling.AllocationQuota': 429,
+  LimitRequests: 429,
+  PrepaidBillOverdue: 429,
+  PostpaidBillOverdue: 429,
+  CommodityNotPurchased: 429,
+  InternalError: 500,
+  'InternalError.Algo': 500,
+  'InternalError.Timeout': 500,
+  SystemError: 500,
+  ModelServiceFailed: 500,
+  ModelUnavailable: 503,
+};
+
+/** The status that classifies an answer: a 200 carrying an error body is judged by its documented code. */
+function classifyingStatus(status: number, code: string): number {
+  if (status !== 200) return status;
+  if (code.startsWith('Throttling')) return 429;
+  if (code.startsWith('InternalError')) return 500;
+  return STATUS_OF_CODE[code] ?? 200;
+}
+
 function errorClassFor(
-  status: number,
+  answered: number,
   code: string,
 ): new (
   message: string,
   details: APIErrorDetails,
 ) => APIError {
-  // A 200 carrying an error body is classified by its code, since its status says nothing.
-  if (status === 200 && code.startsWith('Throttling')) return RateLimitError;
+  const status = classifyingStatus(answered, code);
   if (status === 400) return BadRequestError;
   if (status === 401) return AuthenticationError;
   if (status === 403) return PermissionDeniedError;

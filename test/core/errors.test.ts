@@ -45,10 +45,13 @@ describe('errorFromAnswer', () => {
     expect(
       errorFromAnswer(answer(200, { code: 'Throttling.RateQuota', message: 'slow down' })),
     ).toBeInstanceOf(RateLimitError);
-    expect(errorFromAnswer(answer(200, { code: 'InvalidParameter' }))).toMatchObject({
-      status: 200,
-      code: 'InvalidParameter',
-    });
+    expect(errorFromAnswer(answer(200, { code: 'InvalidParameter' }))).toBeInstanceOf(BadRequestError);
+    expect(errorFromAnswer(answer(200, { code: 'InvalidApiKey' }))).toBeInstanceOf(AuthenticationError);
+    expect(errorFromAnswer(answer(200, { code: 'InternalError.Algo' }))).toBeInstanceOf(InternalServerError);
+    expect(errorFromAnswer(answer(200, { code: 'ModelUnavailable' }))).toBeInstanceOf(InternalServerError);
+    // The status stays the one that was really answered.
+    expect(errorFromAnswer(answer(200, { code: 'InvalidParameter' }))).toMatchObject({ status: 200 });
+    expect(errorFromAnswer(answer(200, { code: 'SomethingNew' })).constructor).toBe(APIError);
   });
 
   it('an HTML gateway page becomes an APIError with a short snippet, never a parse crash', () => {
