@@ -60,28 +60,23 @@ export async function openInputs(
   spec: InputSpec,
 ): Promise<{ opened: Partial<Record<MediaField, OpenedInput>>; issues: ValidationIssue[] }> {
   const opened: Partial<Record<MediaField, OpenedInput>> = {};
-  const issues: ValidationIssue[] = [];
-  await Promise.all(
-    (Object.entries(spec) as [MediaField, { input: MediaInput; path: string }][]).map(
-      async ([field, item]) => {
-        const classified = classifyInput(item.input, item.path);
-        if (isIssue(classified)) {
-          issues.push(classified);
-          return;
-        }
-        if (classified.kind === 'remote') {
-          opened[field] = classified;
-          return;
-        }
-        const local = await openLocal(classified, item.path);
-        if (isIssue(local)) {
-          issues.push(local);
-          return;
-        }
-        opened[field] = { kind: 'local', file: local };
-      },
-    ),
+  const entries = Object.entries(spec) as [MediaField, { input: MediaInput; path: string }][];
+  // One slot per input, so issues come out in argument order whichever file opens first.
+  const found = await Promise.all(
+    entries.map(async ([field, item]): Promise<ValidationIssue | undefined> => {
+      const classified = classifyInput(item.input, item.path);
+      if (isIssue(classified)) return classified;
+      if (classified.kind === 'remote') {
+        opened[field] = classified;
+        return undefined;
+      }
+      const local = await openLocal(classified, item.path);
+      if (isIssue(local)) return local;
+      opened[field] = { kind: 'local', file: local };
+      return undefined;
+    }),
   );
+  const issues = found.filter((issue): issue is ValidationIssue => issue !== undefined);
   return { opened, issues };
 }
 
