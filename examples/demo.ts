@@ -20,9 +20,10 @@ async function main(): Promise<void> {
   }
   // A few seconds of queue and run time, so the progress is visible but the demo stays short.
   const emulator = await startEmulator({ queueMs: 1_500, runMs: 3_000 });
-  console.log(
-    `DashScope emulator on ${emulator.baseURL} (no key, no network; add --live for the real service)\n`,
-  );
+  const hint = process.env.DASHSCOPE_API_KEY
+    ? 'DASHSCOPE_API_KEY is set: `npm run demo -- --live` uses the real service'
+    : 'no key, no network; `npm run demo -- --live` with DASHSCOPE_API_KEY uses the real service';
+  console.log(`DashScope emulator on ${emulator.baseURL} (${hint})\n`);
   process.env.DASHSCOPE_API_KEY = 'sk-demo';
   process.env.DASHSCOPE_HTTP_BASE_URL = emulator.baseURL;
   try {
