@@ -74,6 +74,17 @@ describe('generateVideo with local files', () => {
     expect(running.log.filter((entry) => entry.route === 'getPolicy')).toHaveLength(2);
   });
 
+  it('retries an upload the storage host answered with 503 or dropped, under a fresh key', async () => {
+    const running = await emulator();
+    running.faults.next(1, { route: 'ossUpload', kind: 'status', status: 503 });
+    running.faults.next(1, { route: 'ossUpload', kind: 'reset-before-body' });
+    const client = clientFor(running);
+    const job = await client.submit({ imageUrl: fixture('face.bmp'), audioUrl: fixture('voice.wav') });
+    expect(running.tasks.get(job.taskId)).toBeDefined();
+    expect(running.log.filter((entry) => entry.route === 'ossUpload')).toHaveLength(4);
+    expect(uploadsOf(running.emulator).all()).toHaveLength(2);
+  });
+
   it('an oss:// URL that was never uploaded is refused by the emulator', async () => {
     const running = await emulator();
     const client = clientFor(running);
