@@ -39,6 +39,8 @@ const NOT_SENT_CODES = new Set([
 export function isRetryable(error: unknown, policy: RetryPolicy): boolean {
   if (error instanceof RateLimitError) return !BILLING_CODES.has(error.code);
   if (policy === 'submit') return error instanceof ConnectionError && neverSent(error);
+  // A 2xx whose body was cut off or not understood says nothing about the task: asking again is safe.
+  if (error instanceof APIError && error.code === 'InvalidResponse' && error.status < 300) return true;
   if (error instanceof InternalServerError)
     return error.status === 200 || TRANSIENT_STATUSES.has(error.status);
   if (error instanceof APIError)
