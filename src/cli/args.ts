@@ -5,11 +5,11 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  type SubmitInput,
-  submitInputSchema,
+  type SubmitMediaInput,
   taskIdSchema,
   ValidationError,
   type ValidationIssue,
+  videoParamsSchema,
 } from '../index.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './exit-codes.js';
@@ -40,6 +40,7 @@ const VIDEO = {
   // Declared positively; `allowNegative` turns `--no-paste-back` into `paste-back: false`.
   'paste-back': { type: 'boolean' },
   detect: { type: 'boolean' },
+  preflight: { type: 'boolean' },
 } satisfies Record<string, OptionSpec>;
 
 const WAIT = {
@@ -51,7 +52,7 @@ const WAIT = {
 const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
   generate: { ...COMMON, ...VIDEO, ...WAIT },
   submit: { ...COMMON, ...VIDEO },
-  detect: { ...COMMON, image: VIDEO.image },
+  detect: { ...COMMON, image: VIDEO.image, preflight: VIDEO.preflight },
   status: COMMON,
   wait: { ...COMMON, ...WAIT },
   cancel: COMMON,
@@ -73,6 +74,9 @@ export type Invocation =
 export const FLAG_FOR_PATH: Record<string, string> = {
   imageUrl: '--image',
   audioUrl: '--audio',
+  // The client's checks of local files name the medium, not the field.
+  image: '--image',
+  audio: '--audio',
   templateId: '--template',
   videoFps: '--fps',
   eyeMoveFreq: '--eye-freq',
@@ -157,21 +161,20 @@ function refuseApiKeyFlag(argv: readonly string[]): void {
 export function requireFlags(values: OptionValues, ...names: string[]): void {
   const missing = names.filter((name) => typeof values[name] !== 'string' || values[name] === '');
   if (missing.length > 0) {
-    throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(' and ')} (a URL)`);
+    throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(' and ')} (a URL or a file)`);
   }
 }
 
 /**
- * The submit input from the flags, checked with the SDK's own schema before any key is needed, so
- * `liveportrait generate --fps 99` says what is wrong even without credentials. Unset parameters stay
- * undefined (DashScope's defaults apply); a non-numeric number flag becomes NaN, which the schema
- * reports and {@link explainIssues} shows with the text typed.
+ * The submit input from the flags. The six parameters are checked with the SDK's own schema before
+ * any key is needed, so `liveportrait generate --fps 99` says what is wrong even without
+ * credentials; the media (a URL or a local file) are checked by the client, which reads local files.
+ * Unset parameters stay undefined (DashScope's defaults apply); a non-numeric number flag becomes NaN,
+ * which the schema reports and {@link explainIssues} shows with the text typed.
  */
-export function submitInputFrom(values: OptionValues): SubmitInput {
+export function submitInputFrom(values: OptionValues): SubmitMediaInput {
   requireFlags(values, 'image', 'audio');
-  const input = {
-    imageUrl: String(values.image),
-    audioUrl: String(values.audio),
+  const params = {
     templateId: stringFlag(values.template),
     videoFps: numberFlag(values.fps),
     eyeMoveFreq: numberFlag(values['eye-freq']),
@@ -179,9 +182,9 @@ export function submitInputFrom(values: OptionValues): SubmitInput {
     headMoveStrength: numberFlag(values.head),
     pasteBack: typeof values['paste-back'] === 'boolean' ? values['paste-back'] : undefined,
   };
-  const result = submitInputSchema.safeParse(input);
+  const result = videoParamsSchema.safeParse(params);
   if (!result.success) throw ValidationError.fromZod(result.error, 'input');
-  return result.data;
+  return { ...result.data, imageUrl: String(values.image), audioUrl: String(values.audio) };
 }
 
 /** `--timeout` in ms; `null` for `none`; undefined when not given (the SDK's default, 15 minutes). */

@@ -5,13 +5,15 @@
 import {
   ImageRejectedError,
   type LivePortraitClient,
+  type MediaInput,
   type ProgressEvent,
+  type SubmitOptions,
   type Task,
   type VideoResult,
 } from '../index.js';
 import { type CommandName, type OptionValues, requireFlags, submitInputFrom, timeoutFrom } from './args.js';
 import type { Reporter } from './output.js';
-import { saveVideo } from './save.js';
+import { checkOutPath, saveVideo } from './save.js';
 
 /** What a command runs with. */
 export interface CommandContext {
@@ -38,10 +40,12 @@ async function generate(context: CommandContext): Promise<void> {
   const { reporter, signal, values, task } = context;
   const { imageUrl, audioUrl, ...params } = submitInputFrom(values);
   const timeout = timeoutFrom(values);
+  if (typeof values.out === 'string') checkOutPath(values.out);
   reporter.track(undefined, values.detect ? 'CHECKING IMAGE' : 'SUBMITTING');
   const result = await context.client.generateVideo(imageUrl, audioUrl, {
     ...params,
     detect: values.detect === true,
+    preflight: values.preflight === true,
     timeout,
     signal,
     onSubmitted: ({ taskId }) => {
@@ -58,8 +62,9 @@ async function generate(context: CommandContext): Promise<void> {
 async function submit(context: CommandContext): Promise<void> {
   const { reporter, signal, values, task } = context;
   const input = submitInputFrom(values);
-  if (values.detect) await checkImage(context.client, input.imageUrl, signal);
-  const job = await context.client.submit(input, { signal });
+  const preflight = values.preflight === true;
+  if (values.detect) await checkImage(context.client, input.imageUrl, { signal, preflight });
+  const job = await context.client.submit(input, { signal, preflight });
   task.id = job.taskId;
   reporter.info(`submitted task ${job.taskId}; wait for it with: liveportrait wait ${job.taskId}`);
   reporter.result('submit', { ...job }, job.taskId);
@@ -68,7 +73,10 @@ async function submit(context: CommandContext): Promise<void> {
 async function detect(context: CommandContext): Promise<void> {
   const { reporter, signal, values } = context;
   requireFlags(values, 'image');
-  const check = await checkImage(context.client, String(values.image), signal);
+  const check = await checkImage(context.client, String(values.image), {
+    signal,
+    preflight: values.preflight === true,
+  });
   reporter.result('detect', { ...check }, 'pass');
 }
 
@@ -83,6 +91,7 @@ async function wait(context: CommandContext): Promise<void> {
   const { reporter, signal, values, task } = context;
   const taskId = String(context.taskId);
   const timeout = timeoutFrom(values);
+  if (typeof values.out === 'string') checkOutPath(values.out);
   task.id = taskId;
   reporter.track(taskId, 'WAITING');
   reporter.info(`waiting for task ${taskId}`);
@@ -113,8 +122,8 @@ export const COMMAND_HANDLERS: Record<CommandName, Command> = {
 };
 
 /** Runs the image check; a refused image becomes an `ImageRejectedError` (exit 5). */
-async function checkImage(client: LivePortraitClient, imageUrl: string, signal: AbortSignal) {
-  const check = await client.detectImage(imageUrl, { signal });
+async function checkImage(client: LivePortraitClient, image: MediaInput, options: SubmitOptions) {
+  const check = await client.detectImage(image, options);
   if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
   return check;
 }
@@ -132,8 +141,8 @@ async function finishWait(context: CommandContext, result: VideoResult): Promise
     return;
   }
   const saved = await saveVideo(context, result, out);
-  reporter.info(`saved ${saved.path}`);
-  reporter.result(command, { ...result, output: saved }, saved.path);
+  reporter.info(`saved ${saved.path} (${saved.bytes} bytes)`);
+  reporter.result(command, { ...result, outputPath: saved.path, outputBytes: saved.bytes }, saved.path);
 }
 
 function describeTask(task: Task): string[] {

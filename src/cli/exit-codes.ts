@@ -11,9 +11,11 @@ import {
   ConnectionError,
   ImageRejectedError,
   InternalServerError,
+  MediaUnreachableError,
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
+  ResultExpiredError,
   TaskCanceledError,
   TaskFailedError,
   TaskUnknownError,
@@ -26,13 +28,13 @@ export const EXIT = {
   OK: 0,
   /** Anything not covered below (a bug, an unexpected file-system error). */
   OTHER: 1,
-  /** Bad command line or input refused, locally or by DashScope (HTTP 400/413/415). */
+  /** Bad command line or input refused: locally, by DashScope (HTTP 400/413/415), or a media URL answering 4xx. */
   USAGE: 2,
   /** No or wrong API key, no permission, unknown workspace/model, bad base URL, billing block. */
   AUTH_CONFIG: 3,
   /** Throttled (HTTP 429 `Throttling*`): try again later. */
   RATE_LIMIT: 4,
-  /** The task ended badly or cannot be acted on: FAILED, CANCELED, UNKNOWN/expired, image rejected. */
+  /** The task ended badly or cannot be acted on: FAILED, CANCELED, UNKNOWN, image rejected, link expired. */
   TASK: 5,
   /** `--timeout` passed while the task was still running; it may still finish. */
   WAIT_TIMEOUT: 6,
@@ -51,10 +53,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.OK, 'success'],
   [EXIT.OTHER, 'unexpected error'],
-  [EXIT.USAGE, 'usage or input error (bad flag, invalid value, HTTP 400/413/415)'],
+  [EXIT.USAGE, 'usage or input error (bad flag or value, unusable media file or URL, HTTP 400/413/415)'],
   [EXIT.AUTH_CONFIG, 'API key, permission, workspace, base URL or billing problem (HTTP 401/403/404)'],
   [EXIT.RATE_LIMIT, 'rate limited (HTTP 429 Throttling): try again later'],
-  [EXIT.TASK, 'task FAILED, CANCELED, UNKNOWN/expired, not cancelable, or image rejected'],
+  [EXIT.TASK, 'task FAILED, CANCELED, UNKNOWN/expired or not cancelable; image rejected; video link expired'],
   [EXIT.WAIT_TIMEOUT, '--timeout passed; the task may still finish (liveportrait wait TASK_ID)'],
   [EXIT.NETWORK_SERVER, 'network error or DashScope server error (HTTP 5xx, 408)'],
   [EXIT.SAVE_FAILED, 'video generated but saving it to --out failed (URL printed; valid 24 h)'],
@@ -102,11 +104,17 @@ export function exitCodeFor(error: unknown): ExitCode {
     error instanceof TaskFailedError ||
     error instanceof TaskCanceledError ||
     error instanceof TaskUnknownError ||
-    error instanceof ImageRejectedError
+    error instanceof ImageRejectedError ||
+    error instanceof ResultExpiredError
   ) {
     return EXIT.TASK;
   }
   if (error instanceof ConnectionError) return EXIT.NETWORK_SERVER;
+  if (error instanceof MediaUnreachableError) {
+    // A media URL that answers 4xx is the caller's to fix; no answer or a 5xx is the network's.
+    const status = error.status ?? 0;
+    return status >= 400 && status < 500 ? EXIT.USAGE : EXIT.NETWORK_SERVER;
+  }
   if (error instanceof APIError) return apiExitCode(error);
   return EXIT.OTHER;
 }

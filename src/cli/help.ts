@@ -22,8 +22,8 @@ function row(flag: string, text: string, note = ''): string {
 
 const VIDEO = [
   'Video options:',
-  row('--image URL', 'portrait: http(s) or oss URL; JPEG, PNG, BMP or WebP', 'required'),
-  row('--audio URL', 'speech: http(s) or oss URL; WAV or MP3, 1 s to 3 min', 'required'),
+  row('--image FILE|URL', 'portrait: JPEG, PNG, BMP or WebP, < 10 MB, side <= 4096', 'required'),
+  row('--audio FILE|URL', 'speech: WAV or MP3, < 15 MB, 1 s to 3 min', 'required'),
   row('--template NAME', `head motion: ${TEMPLATE_IDS.join(', ')}`, 'default normal'),
   row('--fps N', `frame rate, an integer ${videoFps.min}-${videoFps.max}`, 'default 24'),
   row('--eye-freq N', `blinks per second, ${eyeMoveFreq.min}-${eyeMoveFreq.max}`, 'default 0.5'),
@@ -35,6 +35,11 @@ const VIDEO = [
   row('--head N', `head movement, ${headMoveStrength.min}-${headMoveStrength.max}`, 'default 0.7'),
   row('--no-paste-back', 'return the generated face only, not pasted on the photo'),
   row('--detect', 'check the image first; stop before a billed job if it fails'),
+  row('--preflight', 'check remote media against the limits first (local files', ''),
+  row('', 'always are); reads only their headers'),
+  '',
+  'A local file is checked and uploaded to DashScope temporary storage (kept 48 h) first;',
+  'a URL must be public http(s), or an oss:// URL from that storage.',
 ].join('\n');
 
 const WAIT = `Wait options:
@@ -44,7 +49,7 @@ const WAIT = `Wait options:
   --cancel-on-abort      on Ctrl-C, also cancel the task (DashScope cancels only PENDING tasks)`;
 
 const TEXTS: Record<CommandName, string> = {
-  generate: `Usage: liveportrait generate --image URL --audio URL [options]
+  generate: `Usage: liveportrait generate --image FILE|URL --audio FILE|URL [options]
 
 Creates a talking-portrait video: submits the job, waits for it with a live status line, and prints
 the video URL (or, with --out, saves the video and prints its path). Ctrl-C stops waiting and prints
@@ -57,10 +62,10 @@ ${WAIT}
 ${COMMON}
 
 Example:
-  liveportrait generate --image https://example.com/face.png --audio https://example.com/voice.mp3 \\
-    --template calm --fps 30 --out video.mp4`,
+  liveportrait generate --image face.png --audio voice.mp3 --template calm --fps 30 --out video.mp4
+  liveportrait generate --image https://example.com/face.png --audio https://example.com/voice.mp3`,
 
-  submit: `Usage: liveportrait submit --image URL --audio URL [options]
+  submit: `Usage: liveportrait submit --image FILE|URL --audio FILE|URL [options]
 
 Creates a video job and prints its task id at once, without waiting. Wait for it later with
 liveportrait wait TASK_ID.
@@ -73,12 +78,13 @@ Example:
   TASK=$(liveportrait submit --image https://example.com/face.png --audio https://example.com/voice.mp3)
   liveportrait wait "$TASK" --out video.mp4`,
 
-  detect: `Usage: liveportrait detect --image URL [options]
+  detect: `Usage: liveportrait detect --image FILE|URL [options]
 
 Checks that a portrait is usable by LivePortrait (liveportrait-detect, billed per image). Prints
 "pass" and exits 0, or prints DashScope's reason and exits 5.
 
-${row('--image URL', 'portrait to check', 'required')}
+${row('--image FILE|URL', 'portrait to check (a local file is uploaded first)', 'required')}
+${row('--preflight', 'check a remote image against the limits first')}
 
 ${COMMON}
 

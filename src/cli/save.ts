@@ -1,58 +1,57 @@
 /**
- * `--out`: saving the finished video through the SDK's `client.downloadVideo` (the CLI has no HTTP
- * path of its own). A failure here happens AFTER a billed job succeeded, so it gets its own exit code
- * and tells the user how to fetch the video again without generating it twice.
+ * `--out`: saving the finished video with the SDK's `client.downloadVideo` (atomic: nothing is left
+ * at the path on failure). A failure here happens AFTER a billed job succeeded, so it gets its own
+ * exit code and tells the user how to fetch the video again without generating it twice.
  */
-import { resolve } from 'node:path';
-import type { LivePortraitClient, VideoResult } from '../index.js';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  type DownloadProgress,
+  type DownloadResult,
+  ResultExpiredError,
+  type VideoResult,
+} from '../index.js';
 import type { CommandContext } from './commands.js';
-import { SaveFailedError } from './exit-codes.js';
+import { SaveFailedError, UsageError } from './exit-codes.js';
 
-/** Where the video went. */
-export interface SavedVideo {
-  /** Absolute path of the saved file. */
-  path: string;
+/**
+ * Checks, before any job is submitted or waited for, that `out` can be written: finding out after a
+ * billed job succeeded is the expensive order. The download itself stays atomic and may still fail.
+ */
+export function checkOutPath(out: string): void {
+  const path = resolve(out);
+  const dir = dirname(path);
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) throw new UsageError(`--out ${out}: the directory ${dir} does not exist`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`--out ${out}: the directory ${dir} is not writable`);
+  }
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--out ${out}: is a directory; give a file name such as ${out}/video.mp4`);
+  }
 }
 
-/** Download progress as far as the status line uses it; every field is optional on purpose. */
-interface DownloadProgress {
-  receivedBytes?: number;
-  totalBytes?: number;
-}
-
-type DownloadVideo = (
-  source: VideoResult,
-  destPath: string,
-  options: { signal?: AbortSignal; onProgress?: (progress: DownloadProgress) => void },
-) => Promise<unknown>;
-
-/** Saves `result`'s video to `out`; throws {@link SaveFailedError} unless the user interrupted. */
+/** Saves `result`'s video to `out`; throws {@link SaveFailedError} unless interrupted or expired. */
 export async function saveVideo(
   context: CommandContext,
   result: VideoResult,
   out: string,
-): Promise<SavedVideo> {
-  const { client, reporter, signal } = context;
-  const path = resolve(out);
-  const download = downloaderOf(client);
-  if (!download) {
-    throw new SaveFailedError(
-      'this version of the SDK cannot download videos yet (client.downloadVideo is missing)',
-      result.taskId,
-      result.videoUrl,
-    );
-  }
+): Promise<DownloadResult> {
+  const { reporter, signal } = context;
   reporter.progress('DOWNLOADING');
   try {
-    await download(result, path, {
+    return await context.client.downloadVideo(result, out, {
       signal,
       onProgress: (progress) => reporter.detail(describeProgress(progress)),
     });
   } catch (error) {
-    if (signal.aborted) throw error;
+    // An interruption is reported by run.ts; an expired link cannot be fetched again (exit 5).
+    if (signal.aborted || error instanceof ResultExpiredError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new SaveFailedError(
-      `could not save the video to ${path}: ${reason}`,
+      `could not save the video to ${out}: ${reason}`,
       result.taskId,
       result.videoUrl,
       {
@@ -60,19 +59,10 @@ export async function saveVideo(
       },
     );
   }
-  return { path };
-}
-
-// Looked up at run time: `downloadVideo` is being added to the client by src/media, and the CLI must
-// build and run (without --out) before and after it lands.
-function downloaderOf(client: LivePortraitClient): DownloadVideo | undefined {
-  const candidate = (client as unknown as { downloadVideo?: unknown }).downloadVideo;
-  return typeof candidate === 'function' ? (candidate.bind(client) as DownloadVideo) : undefined;
 }
 
 function describeProgress(progress: DownloadProgress): string {
-  const received = progress.receivedBytes ?? 0;
-  const mb = (received / 1_048_576).toFixed(1);
-  if (!progress.totalBytes) return `${mb} MB`;
-  return `${mb} MB (${Math.floor((received / progress.totalBytes) * 100)}%)`;
+  const mb = (progress.bytes / 1_048_576).toFixed(1);
+  if (!progress.total) return `${mb} MB`;
+  return `${mb} MB (${Math.floor((progress.bytes / progress.total) * 100)}%)`;
 }

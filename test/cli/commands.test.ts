@@ -2,13 +2,14 @@
  * Each command end to end against the emulator: what lands on stdout (the result only), on stderr
  * (progress), the --json object, and exit code 0.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUDIO, assertBuilt, cli, emulator, IMAGE, jsonOf, KEY } from './helpers.js';
+import { sampleVideo } from '../../src/testing/index.js';
+import { AUDIO, assertBuilt, cli, emulator, fixture, IMAGE, jsonOf, KEY } from './helpers.js';
 
 beforeAll(assertBuilt);
 
@@ -72,6 +73,34 @@ describe('generate', () => {
       env: { DASHSCOPE_API_KEY: undefined },
     });
     expect(result).toMatchObject({ code: 0, stdout: 'pass\n' });
+  });
+});
+
+describe('generate with local files and --out', () => {
+  it('uploads the files, waits, saves the video and prints its path', async () => {
+    const emu = await emulator();
+    const out = join(mkdtempSync(join(tmpdir(), 'lp-cli-')), 'video.mp4');
+    const args = ['generate', '--image', fixture('face.png'), '--audio', fixture('voice.wav'), '--out', out];
+    const result = await cli(args, { emu });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${out}\n`);
+    expect(new Uint8Array(readFileSync(out))).toEqual(sampleVideo());
+    expect(emu.tasks.all()[0]?.imageUrl).toMatch(/^oss:\/\//);
+  });
+
+  it('wait --out --json reports the saved file', async () => {
+    const emu = await emulator();
+    const taskId = (await cli(['submit', '--image', IMAGE, '--audio', AUDIO], { emu })).stdout.trim();
+    const out = join(mkdtempSync(join(tmpdir(), 'lp-cli-')), 'video.mp4');
+    const result = await cli(['wait', taskId, '--out', out, '--json'], { emu });
+    expect(result.code).toBe(0);
+    expect(jsonOf(result)).toMatchObject({
+      ok: true,
+      command: 'wait',
+      taskId,
+      outputPath: out,
+      outputBytes: sampleVideo().byteLength,
+    });
   });
 });
 

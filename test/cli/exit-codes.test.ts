@@ -2,12 +2,12 @@
  * Every error class reaches the user with its documented exit code, DashScope's code, message and
  * request id, and never the key. Faults come from the emulator's injection API.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUDIO, assertBuilt, cli, emulator, IMAGE, jsonOf } from './helpers.js';
+import { AUDIO, assertBuilt, cli, emulator, fixture, IMAGE, jsonOf } from './helpers.js';
 
 beforeAll(assertBuilt);
 
@@ -23,6 +23,39 @@ describe('exit 2: DashScope refused the input', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('code:       InvalidParameter');
     expect(result.stderr).toMatch(REQUEST_ID);
+  });
+});
+
+describe('exit 2: unusable media', () => {
+  it('a local file that does not exist', async () => {
+    const emu = await emulator();
+    const result = await cli(['generate', '--image', fixture('face.png'), '--audio', './missing.mp3'], {
+      emu,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'liveportrait: invalid input:\n  --audio: cannot be read from "./missing.mp3": no such file\n',
+    );
+    expect(emu.tasks.all()).toHaveLength(0);
+  });
+
+  it('local files in formats the model refuses, each named by its flag', async () => {
+    const emu = await emulator();
+    const result = await cli(['submit', '--image', fixture('face.gif'), '--audio', fixture('voice.flac')], {
+      emu,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('  --image: format is gif; allowed: JPEG, PNG, BMP, WebP');
+    expect(result.stderr).toContain('  --audio: format is flac; allowed: WAV, MP3');
+    expect(emu.tasks.all()).toHaveLength(0);
+  });
+
+  it('--preflight on a URL that answers 404', async () => {
+    const emu = await emulator();
+    const result = await cli(['detect', '--image', `${emu.url}/missing.png`, '--preflight'], { emu });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MediaUnreachableError');
+    expect(result.stderr).toContain('HTTP 404');
   });
 });
 
@@ -137,6 +170,17 @@ describe('exit 5: the task or the image', () => {
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('code:       UnsupportedOperation');
   });
+
+  it('--out after the video link expired (24 h on DashScope)', async () => {
+    const emu = await emulator({ resultUrlTtlMs: 1 });
+    const taskId = (await cli(SUBMIT, { emu })).stdout.trim();
+    await cli(['wait', taskId], { emu });
+    const out = join(mkdtempSync(join(tmpdir(), 'lp-cli-')), 'video.mp4');
+    const result = await cli(['wait', taskId, '--out', out], { emu });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('ResultExpiredError');
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('exit 6: wait timeout', () => {
@@ -188,14 +232,16 @@ describe('exit 7: network or server', () => {
 describe('exit 8: the video exists but --out could not be written', () => {
   it('prints the URL and how to download again without paying twice', async () => {
     const emu = await emulator();
-    const dir = mkdtempSync(join(tmpdir(), 'lp-cli-'));
-    writeFileSync(join(dir, 'file'), '');
-    const out = join(dir, 'file', 'video.mp4'); // a path under a regular file can never be created
+    // The SDK retries a download twice: three failures exhaust it.
+    emu.faults.next(3, { kind: 'status', status: 500, route: 'result' });
+    const out = join(mkdtempSync(join(tmpdir(), 'lp-cli-')), 'video.mp4');
     const result = await cli([...GENERATE, '--out', out], { emu });
     expect(result.code).toBe(8);
     const taskId = emu.tasks.all()[0]?.id;
+    expect(result.stderr).toContain(`could not save the video to ${out}`);
     expect(result.stderr).toMatch(/video URL \(valid 24 h\): http:\/\/127\.0\.0\.1/);
     expect(result.stderr).toContain(`liveportrait wait ${taskId} --out PATH`);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -20,6 +20,11 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
+/** Absolute path of a committed media fixture (test/fixtures/media). */
+export function fixture(name: string): string {
+  return resolve('test/fixtures/media', name);
+}
+
 /** Fails with a clear message when dist/cli.js is missing or older than the CLI's sources. */
 export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npx tsup` (npm test builds first)');

@@ -83,7 +83,7 @@ describe('the API key never comes from a flag', () => {
 
 describe('input mistakes exit 2', () => {
   it('prints every invalid value on its own line, by flag name, with the text typed', async () => {
-    const args = ['generate', '--image', IMAGE, '--audio', 'voice.mp3', '--fps', 'abc', '--mouth', '9'];
+    const args = ['generate', '--image', IMAGE, '--audio', AUDIO, '--fps', 'abc', '--mouth', '9'];
     const result = await cli([...args, '--template', 'loud']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -91,7 +91,6 @@ describe('input mistakes exit 2', () => {
     expect(lines[0]).toBe('liveportrait: invalid input:');
     expect(lines.slice(1).sort()).toEqual(
       [
-        '  --audio: must be an http:, https: or oss: URL; got "voice.mp3"',
         '  --fps: must be an integer from 15 to 30 (inclusive); got "abc"',
         '  --mouth: must be a number from 0 to 1.5 (inclusive); got 9',
         '  --template: must be one of normal, calm, active; got "loud"',
@@ -129,6 +128,8 @@ describe('input mistakes exit 2', () => {
     [['generate', '--image', IMAGE, '--audio', AUDIO, '--timeout', 'soon'], '--timeout must be a duration'],
     [['generate', '--image', IMAGE, '--audio', AUDIO, '--bogus'], "Unknown option '--bogus'"],
     [['generate', '--image'], "Option '--image <value>' argument missing"],
+    [['generate', '--image', IMAGE, '--audio', AUDIO, '--out', '/nonexistent/v.mp4'], 'does not exist'],
+    [['wait', 'task-1', '--out', '.'], 'is a directory'],
     [['status'], 'status takes exactly one TASK_ID'],
     [['wait', 'a', 'b'], 'wait takes exactly one TASK_ID'],
     [['cancel', 'a/b'], 'TASK_ID: must not contain "/"'],
