@@ -74,4 +74,17 @@ describe('SIGINT', () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('no task id was received');
   });
+
+  it('a second Ctrl-C exits at once, even while --cancel-on-abort is still canceling', async () => {
+    const emu = await emulator({ queueMs: 60_000 });
+    emu.faults.next(1, { kind: 'hang', route: 'cancel' });
+    const run = spawnCli([...GENERATE, '--cancel-on-abort'], { emu });
+    await run.waitFor(SUBMITTED);
+    run.child.kill('SIGINT');
+    await vi.waitFor(() => expect(emu.log.some((entry) => entry.route === 'cancel')).toBe(true), {
+      timeout: 10_000,
+    });
+    run.child.kill('SIGINT');
+    expect((await run.done).code).toBe(130);
+  });
 });
