@@ -78,11 +78,19 @@ function resolveBaseURL(raw: string, options: ClientOptions): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
+/**
+ * 127.0.0.0/8, ::1 (also IPv4-mapped, `::ffff:127.x.y.z`) and `localhost`: traffic that never leaves the
+ * machine. Takes a WHATWG `URL.hostname`, which has already turned `127.1`, `0x7f.1` or `2130706433`
+ * into dotted form. `*.localhost` names are not trusted: Node resolves them through the system resolver,
+ * which may send them anywhere, and the key would follow in clear text.
+ */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
   return (
-    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+    host === 'localhost' ||
+    host === '::1' ||
+    /^127(\.\d{1,3}){3}$/.test(host) ||
+    /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host)
   );
 }
 

@@ -86,7 +86,9 @@ export const taskIdSchema = z
   .string({ error: 'must be a task id string' })
   .min(1, { error: 'must not be empty' })
   .max(128, { error: 'must be at most 128 characters' })
-  .regex(/^[^/?#%\s\\]+$/, { error: 'must not contain "/", "?", "#", "%", "\\" or whitespace' });
+  .regex(/^[^/?#%\s\\]+$/, { error: 'must not contain "/", "?", "#", "%", "\\" or whitespace' })
+  // A URL resolves `.` and `..` segments: `cancelTask('..')` would POST to `/api/v1/cancel`.
+  .refine((id) => id !== '.' && id !== '..', { error: 'must not be "." or ".."' });
 
 /** The six generation parameters, as accepted by `submit()` and `generateVideo()`. */
 export type VideoParams = z.input<typeof videoParamsSchema>;
