@@ -117,7 +117,8 @@ export class Transport {
         dispatcher: this.#dispatcher,
         signal: timeout.signal,
       });
-      const text = await response.body.text();
+      // A gateway or server that echoes the request (or the key) back must not put it in an error.
+      const text = (await response.body.text()).replaceAll(this.#config.apiKey, '[redacted]');
       const result = this.#interpret(spec, response.statusCode, response.headers, text);
       this.#config.logger?.debug('response', {
         method: spec.method,
