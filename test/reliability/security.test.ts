@@ -22,10 +22,15 @@ import {
 } from '../../src/index.js';
 import { API_KEY, AUDIO, clientFor, emulator, IMAGE } from '../helpers/setup.js';
 
+/** What the third-party server answers. */
+interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+}
+
 /** A loopback server standing for a third-party host; it records what it was sent. */
-async function thirdParty(
-  answer: (path: string) => { status: number; headers?: Record<string, string>; body?: Buffer | string },
-) {
+async function thirdParty(answer: (path: string) => Answer) {
   const seen: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
   const server: Server = createServer((req, res) => {
     seen.push({ path: req.url ?? '', headers: req.headers });
@@ -209,7 +214,7 @@ describe('the key is never sent to a third-party host', () => {
   it('downloads and media checks go without Authorization, redirects included', async () => {
     const running = await emulator();
     const client = clientFor(running);
-    const media = await thirdParty((path) => {
+    const media = await thirdParty((path): Answer => {
       if (path.startsWith('/moved')) return { status: 302, headers: { location: '/video.mp4' } };
       return { status: 200, headers: { 'content-type': 'video/mp4' }, body: Buffer.alloc(64) };
     });
