@@ -7,6 +7,7 @@ import { type ClientOptions, resolveConfig } from './config.js';
 import * as endpoints from './endpoints.js';
 import { ImageRejectedError, ValidationError, type ValidationIssue } from './errors.js';
 import { type Clock, type Sleep, systemClock, systemSleep } from './internal/time.js';
+import { resolveLogger } from './logger.js';
 import { type DownloadOptions, type DownloadResult, downloadToFile } from './media/download.js';
 import {
   checkInputs,
@@ -125,6 +126,8 @@ export class LivePortraitClient {
 
   /** @throws ConfigurationError when no API key is given or found, or the base URL is unusable. */
   constructor(options: ClientOptions = {}) {
+    // Every logger below gets redacted lines; without one, DASHSCOPE_LOG=debug logs to stderr.
+    options = { ...options, logger: resolveLogger(options.logger) };
     const config = resolveConfig(options);
     this.#options = options;
     this.#baseURL = config.baseURL;
