@@ -10,6 +10,7 @@ import {
   submitResponseWireSchema,
   type Task,
   taskFromWire,
+  taskListResponseWireSchema,
   taskResponseWireSchema,
   type UploadPolicyWire,
   uploadPolicyWireSchema,
@@ -73,15 +74,80 @@ export async function submitJob(
   return { taskId: answer.output.task_id, status: answer.output.task_status, requestId: answer.request_id };
 }
 
-export async function queryTask(transport: Transport, taskId: string, signal?: AbortSignal): Promise<Task> {
+/** `maxRetries` overrides the client's: the poll scheduler passes 0 and retries within its budget. */
+export async function queryTask(
+  transport: Transport,
+  taskId: string,
+  signal?: AbortSignal,
+  maxRetries?: number,
+): Promise<Task> {
   const answer = await transport.request({
     method: 'GET',
     path: `/tasks/${encodeURIComponent(taskId)}`,
     schema: taskResponseWireSchema,
     retry: 'idempotent',
+    maxRetries,
     signal,
   });
   return taskFromWire(answer);
+}
+
+/** What to list: one status, tasks submitted from `startTime` on (`yyyyMMddHHmmss`, Beijing time). */
+export interface TaskListQuery {
+  status: string;
+  startTime: string;
+  pageNo: number;
+  pageSize: number;
+}
+
+/** One task of a list page; times are epoch ms as the list endpoint sends them. */
+export interface TaskListItem {
+  taskId: string;
+  status: string;
+  submittedAt: number | undefined;
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+}
+
+/** One page of the list endpoint (§4), for detecting many tasks' ends with one query. */
+export interface TaskListPage {
+  items: TaskListItem[];
+  /** Pages in all, as the server counts them now (1 when it does not say). */
+  totalPages: number;
+}
+
+/** Lists this model's tasks (`GET /tasks`). Counted against the same per-account query budget. */
+export async function listTasks(
+  transport: Transport,
+  query: TaskListQuery,
+  signal?: AbortSignal,
+): Promise<TaskListPage> {
+  const answer = await transport.request({
+    method: 'GET',
+    path: '/tasks',
+    query: {
+      start_time: query.startTime,
+      model_name: 'liveportrait',
+      status: query.status,
+      page_no: query.pageNo,
+      page_size: query.pageSize,
+    },
+    schema: taskListResponseWireSchema,
+    retry: 'idempotent',
+    // Like polls: the scheduler retries, within its budget.
+    maxRetries: 0,
+    signal,
+  });
+  return {
+    items: answer.data.map((item) => ({
+      taskId: item.task_id,
+      status: item.status,
+      submittedAt: item.gmt_create,
+      startedAt: item.start_time,
+      endedAt: item.end_time,
+    })),
+    totalPages: Math.max(1, answer.total_page ?? 1),
+  };
 }
 
 export async function cancelTask(transport: Transport, taskId: string, signal?: AbortSignal): Promise<void> {

@@ -167,6 +167,33 @@ export const taskResponseWireSchema = z.looseObject({
     .optional(),
 });
 
+/** A time of the list endpoint: epoch ms, sent as a number (or, defensively, a numeric string). */
+const listTimeWire = z
+  .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
+  .optional()
+  .catch(undefined);
+
+/** Answer of `GET /tasks` (the list endpoint): one page of an account's tasks, newest first. */
+export const taskListResponseWireSchema = z.looseObject({
+  request_id: z.string().optional(),
+  data: z
+    .array(
+      z.looseObject({
+        task_id: z.string().min(1),
+        status: z.string(),
+        gmt_create: listTimeWire,
+        start_time: listTimeWire,
+        end_time: listTimeWire,
+      }),
+    )
+    .nullish()
+    .transform((items) => items ?? []),
+  total: z.number().optional(),
+  total_page: z.number().optional(),
+});
+
+export type TaskListResponseWire = z.output<typeof taskListResponseWireSchema>;
+
 /** Answer of `POST /tasks/{task_id}/cancel`. */
 export const cancelResponseWireSchema = z.looseObject({ request_id: z.string().optional() });
 

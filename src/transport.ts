@@ -44,6 +44,11 @@ export interface RequestSpec<T> {
   /** Shape of a successful answer; a body that does not match is an `APIError` `InvalidResponse`. */
   schema: z.ZodType<T>;
   retry: RetryPolicy;
+  /**
+   * Overrides the client's `maxRetries` for this call. The poll scheduler sends its polls with 0: it
+   * retries them itself, inside the account's query budget, and must see every 429 to slow down.
+   */
+  maxRetries?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -64,7 +69,8 @@ export class Transport {
   /** Sends the request, retrying per `spec.retry`, and resolves with the validated body. */
   async request<T>(spec: RequestSpec<T>): Promise<T> {
     if (spec.signal?.aborted) throw abortError(spec.signal);
-    const { maxRetries, maxRetryDelay, sleep, random, logger } = this.#config;
+    const { maxRetryDelay, sleep, random, logger } = this.#config;
+    const maxRetries = spec.maxRetries ?? this.#config.maxRetries;
     try {
       return await withRetries((attempt) => this.#attempt(spec, attempt), {
         policy: spec.retry,
