@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { type ClientOptions, resolveConfig } from './config.js';
 import * as endpoints from './endpoints.js';
-import { ImageRejectedError, ValidationError, type ValidationIssue } from './errors.js';
-import { type Clock, type Sleep, systemClock, systemSleep } from './internal/time.js';
+import { AbortError, ImageRejectedError, ValidationError, type ValidationIssue } from './errors.js';
+import { type Clock, type Sleep, systemSleep } from './internal/time.js';
 import { resolveLogger } from './logger.js';
 import { type DownloadOptions, type DownloadResult, downloadToFile } from './media/download.js';
 import {
@@ -20,6 +20,8 @@ import {
 } from './media/prepare.js';
 import type { MediaField, MediaInput } from './media/sources.js';
 import { Uploader } from './media/upload.js';
+import { JobSlots } from './polling/job-slots.js';
+import { PollScheduler, systemSchedulerTime } from './polling/scheduler.js';
 import {
   type SubmitInput,
   type SucceededTask,
@@ -118,11 +120,14 @@ const waitTimeoutSchema = z
 export class LivePortraitClient {
   readonly #transport: Transport;
   readonly #schedule: PollSchedule;
-  readonly #clock: Clock = systemClock;
+  readonly #clock: Clock;
   readonly #sleep: Sleep = systemSleep;
   readonly #options: ClientOptions;
   readonly #baseURL: string;
   readonly #media: MediaServices;
+  /** Shared by every wait of this client: one query budget, one timer. */
+  readonly #scheduler: PollScheduler;
+  readonly #jobSlots: JobSlots;
 
   /** @throws ConfigurationError when no API key is given or found, or the base URL is unusable. */
   constructor(options: ClientOptions = {}) {
@@ -150,6 +155,17 @@ export class LivePortraitClient {
       random: Math.random,
     };
     this.#media = { deps: mediaDeps, uploader: new Uploader(this.#transport, mediaDeps) };
+    const time = options.schedulerTime ?? systemSchedulerTime;
+    this.#clock = time.clock;
+    this.#scheduler = new PollScheduler({
+      pollBudget: config.pollBudget,
+      schedule: this.#schedule,
+      time,
+      random: Math.random,
+      listTasks: (query, signal) => endpoints.listTasks(this.#transport, query, signal),
+      logger: options.logger,
+    });
+    this.#jobSlots = new JobSlots(config.maxConcurrentJobs);
   }
 
   /** Checks that a portrait is usable (`liveportrait-detect`). Billed per image. A local image is uploaded first. */
@@ -213,7 +229,10 @@ export class LivePortraitClient {
 
   /** One query of a task's state. */
   async getTask(taskId: string, options: RequestOptions = {}): Promise<Task> {
-    return endpoints.queryTask(this.#transport, parseTaskId(taskId), options.signal);
+    const id = parseTaskId(taskId);
+    // It spends the same per-account budget as the waits' polls: they leave room for it.
+    this.#scheduler.debit();
+    return endpoints.queryTask(this.#transport, id, options.signal);
   }
 
   /** Cancels a task. DashScope cancels only `PENDING` tasks; others answer with an `APIError`. */
@@ -225,7 +244,7 @@ export class LivePortraitClient {
   async waitForTask(taskId: string, options: WaitForTaskOptions = {}): Promise<VideoResult> {
     const id = parseTaskId(taskId);
     parse(waitTimeoutSchema, options.timeout, 'timeout');
-    return toVideoResult(await this.#wait(id, options, 0));
+    return toVideoResult(await this.#wait(id, options, 0, undefined));
   }
 
   /** Image check (optional), submit, wait: a finished video from two URLs. */
@@ -259,12 +278,20 @@ export class LivePortraitClient {
       const check = await endpoints.detectImage(this.#transport, valid.imageUrl, signal);
       if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
     }
-    const job = await endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), signal);
-    onSubmitted?.({ taskId: job.taskId, requestId: job.requestId });
-    // A task just submitted is PENDING: the first poll can wait one gap.
-    const result = toVideoResult(
-      await this.#wait(job.taskId, { signal, timeout, onProgress }, this.#schedule.initialMs),
-    );
+    const release = await this.#jobSlots.acquire(signal).catch((reason: unknown) => {
+      throw new AbortError('The job was aborted while waiting for a free slot', { cause: reason });
+    });
+    let result: VideoResult;
+    try {
+      const job = await endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), signal);
+      const submittedWall = this.#scheduler.wallNow();
+      onSubmitted?.({ taskId: job.taskId, requestId: job.requestId });
+      // A task just submitted is PENDING: the first poll can wait one gap.
+      const wait = { signal, timeout, onProgress };
+      result = toVideoResult(await this.#wait(job.taskId, wait, this.#schedule.initialMs, submittedWall));
+    } finally {
+      release();
+    }
     if (output === undefined) return result;
     const saved = await this.downloadVideo(result, output, { signal, onProgress: onDownloadProgress });
     return { ...result, outputPath: saved.path };
@@ -272,6 +299,7 @@ export class LivePortraitClient {
 
   /** Closes the connection pool this client created (a `dispatcher` you passed stays yours). */
   async close(): Promise<void> {
+    this.#scheduler.close();
     await this.#transport.close();
   }
 
@@ -302,14 +330,22 @@ export class LivePortraitClient {
     });
   }
 
-  #wait(taskId: string, options: WaitForTaskOptions, firstPollAfterMs: number): Promise<SucceededTask> {
+  /** `submittedWall`: when this client submitted the task (epoch ms), so bulk sweeps cover it at once. */
+  #wait(
+    taskId: string,
+    options: WaitForTaskOptions,
+    firstPollAfterMs: number,
+    submittedWall: number | undefined,
+  ): Promise<SucceededTask> {
     return waitForTask(
       {
-        fetchTask: (signal) => endpoints.queryTask(this.#transport, taskId, signal),
+        // No transport retries: the scheduler retries a failed poll itself, within the budget.
+        fetchTask: (signal) => endpoints.queryTask(this.#transport, taskId, signal, 0),
         clock: this.#clock,
-        sleep: this.#sleep,
+        sleep: this.#scheduler.sleep,
         random: Math.random,
         logger: this.#options.logger,
+        gate: this.#scheduler.open(taskId, submittedWall),
       },
       { taskId, ...options, schedule: this.#schedule, firstPollAfterMs },
     );

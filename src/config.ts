@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ConfigurationError } from './errors.js';
+import type { SchedulerTime } from './polling/scheduler.js';
 import type { Logger } from './transport.js';
 import type { PollSchedule } from './wait.js';
 
@@ -32,8 +33,28 @@ export interface ClientOptions {
   allowInsecureHttp?: boolean | undefined;
   /** Receives debug lines: method, path, status, attempt, request id, timing. Never the key. */
   logger?: Logger | undefined;
-  /** Gaps between polls while waiting. Default: 1 s growing by 25% per poll up to 5 s, ±10% jitter. */
+  /**
+   * Gaps between polls while waiting: `initialMs` is the gap where an end is likely (and before the
+   * first poll of a job just submitted); beyond that the gap grows by `factor` up to `maxMs`.
+   * Default: 1 s growing by 25% per poll up to 5 s, ±10% jitter.
+   */
   pollSchedule?: Partial<PollSchedule> | undefined;
+  /**
+   * Task queries per second all waits of this client may send together (polls and task lists).
+   * DashScope allows 20 per Alibaba Cloud account, all keys and processes together: lower it when
+   * other processes share the account. Shrinks by itself on a 429 and recovers slowly. Default 20.
+   */
+  pollBudget?: number | undefined;
+  /**
+   * Jobs of `generateVideo()` submitted and not yet ended at once; further calls wait in the client
+   * (their `signal` still aborts them) instead of being refused by DashScope. Default: no limit.
+   */
+  maxConcurrentJobs?: number | undefined;
+  /**
+   * @internal For tests and benchmarks only, not part of the public API and not covered by semver:
+   * the clocks and timer of the poll scheduler (e.g. a scaled clock shared with the emulator).
+   */
+  schedulerTime?: SchedulerTime | undefined;
 }
 
 /** The options after defaults and checks. */
@@ -43,6 +64,8 @@ export interface ResolvedConfig {
   timeout: number;
   maxRetries: number;
   maxRetryDelay: number;
+  pollBudget: number;
+  maxConcurrentJobs: number;
 }
 
 export function resolveConfig(options: ClientOptions, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
@@ -59,6 +82,8 @@ export function resolveConfig(options: ClientOptions, env: NodeJS.ProcessEnv = p
     timeout: positive('timeout', options.timeout ?? 60_000),
     maxRetries: wholeNumber('maxRetries', options.maxRetries ?? 2),
     maxRetryDelay: wholeNumber('maxRetryDelay', options.maxRetryDelay ?? 60_000),
+    pollBudget: positiveRate('pollBudget', options.pollBudget ?? 20),
+    maxConcurrentJobs: atLeastOne('maxConcurrentJobs', options.maxConcurrentJobs ?? Number.POSITIVE_INFINITY),
   };
 }
 
@@ -103,5 +128,16 @@ function positive(name: string, value: number): number {
 function wholeNumber(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0)
     throw new ConfigurationError(`${name} must be a whole number ≥ 0`);
+  return value;
+}
+
+function positiveRate(name: string, value: number): number {
+  if (!(value > 0)) throw new ConfigurationError(`${name} must be a number of queries per second > 0`);
+  return value;
+}
+
+function atLeastOne(name: string, value: number): number {
+  if (value !== Number.POSITIVE_INFINITY && !(Number.isInteger(value) && value >= 1))
+    throw new ConfigurationError(`${name} must be a whole number ≥ 1`);
   return value;
 }

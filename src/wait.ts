@@ -51,6 +51,25 @@ export const DEFAULT_POLL_SCHEDULE: PollSchedule = {
 /** Default overall deadline of a wait: 15 minutes. */
 export const DEFAULT_WAIT_TIMEOUT = 15 * 60_000;
 
+/** What one poll brought back: the task, or the error it failed with. */
+export type PollOutcome = { ok: true; task: Task } | { ok: false; error: unknown };
+
+/**
+ * Decides when a wait may send its next poll. The client's poll scheduler implements it so that all
+ * waits share one query budget and one timer; without one, the wait simply sleeps until `dueAt`.
+ */
+export interface PollGate {
+  /**
+   * Resolves when the wait may poll: at `dueAt` (the wait's own backoff, on `clock`) or later when the
+   * budget is spent, or sooner when the gate knows better. Rejects with `signal.reason` on abort.
+   */
+  acquire(dueAt: number, signal: AbortSignal): Promise<void>;
+  /** Told the outcome of every poll, to learn from it and to slow down on throttling. */
+  observe(outcome: PollOutcome): void;
+  /** The wait is over, whichever way it ended. */
+  close(): void;
+}
+
 /** What the wait needs from the outside world. */
 export interface WaitDeps {
   /** One query of the task; `signal` aborts it. */
@@ -59,6 +78,8 @@ export interface WaitDeps {
   sleep: Sleep;
   random: () => number;
   logger?: Logger | undefined;
+  /** Shares polls with other waits; default: sleep until each poll is due. */
+  gate?: PollGate | undefined;
 }
 
 /** Options of one wait. */
@@ -89,17 +110,17 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
   let polls = 0;
   let gap = schedule.initialMs;
   let nextPollIn = options.firstPollAfterMs ?? 0;
+  const gate = deps.gate ?? sleepingGate(deps);
 
   try {
     for (;;) {
-      if (
-        nextPollIn > 0 &&
-        (await untilDeadline(deps, deadline, signal, (s) => deps.sleep(nextPollIn, s))) === DEADLINE
-      ) {
+      const dueAt = clock.now() + nextPollIn;
+      if ((await untilDeadline(deps, deadline, signal, (s) => gate.acquire(dueAt, s))) === DEADLINE) {
         throw timedOut();
       }
       const outcome = await untilDeadline(deps, deadline, signal, (s) => pollOnce(deps, s));
       if (outcome === DEADLINE) throw timedOut();
+      gate.observe(outcome);
       let serverAskedMs = 0;
       if (outcome.ok) {
         const task = outcome.task;
@@ -125,10 +146,22 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
   } catch (error) {
     if (signal?.aborted) throw new AbortError('The wait was aborted', { cause: signal.reason });
     throw error;
+  } finally {
+    gate.close();
   }
 }
 
-type PollOutcome = { ok: true; task: Task } | { ok: false; error: unknown };
+/** The gate of a wait on its own: sleep until the poll is due (no sleep, no timer, when it is due now). */
+function sleepingGate(deps: WaitDeps): PollGate {
+  return {
+    acquire: async (dueAt, signal) => {
+      const ms = dueAt - deps.clock.now();
+      if (ms > 0) await deps.sleep(ms, signal);
+    },
+    observe: () => {},
+    close: () => {},
+  };
+}
 
 async function pollOnce(deps: WaitDeps, signal: AbortSignal): Promise<PollOutcome> {
   try {

@@ -1,0 +1,172 @@
+/**
+ * The mechanism under the scheduler: two heaps on one timer. Tickets (queries) are served in order of
+ * due time when the budget has a token; alarms (the waits' deadlines) fire at their time without one.
+ * The single timer is armed for the earliest alarm, or the earliest ticket (or the next token when that
+ * ticket is already due); with nothing queued, no timer exists.
+ */
+import { type Clock, systemClock } from '../internal/time.js';
+import type { AdaptiveBudget } from './budget.js';
+import { type HeapItem, MinHeap } from './heap.js';
+
+/** Time as the scheduler sees it: a monotonic clock, the wall clock, and one-shot timers. */
+export interface SchedulerTime {
+  clock: Clock;
+  /** Epoch ms, to place list windows in DashScope's time. */
+  wallNow: () => number;
+  setTimer(callback: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+/** The real clocks and `setTimeout`. The timer is not unref'd: a pending wait must keep the process alive. */
+export const systemSchedulerTime: SchedulerTime = {
+  clock: systemClock,
+  wallNow: () => Date.now(),
+  setTimer: (callback, ms) => setTimeout(callback, ms),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** A queued query; `owner` is the wait it is for (undefined for a list query). */
+export interface Ticket<Owner> extends HeapItem {
+  owner: Owner | undefined;
+  grant(): void;
+}
+
+/** Something that holds at most one queued ticket at a time. */
+export interface TicketOwner<Owner> {
+  ticket: Ticket<Owner> | undefined;
+}
+
+interface Alarm extends HeapItem {
+  fire(): void;
+}
+
+/** Tickets and alarms on one timer. `beforePump` runs first on every turn (the scheduler's mode check). */
+export class TicketQueue<Owner extends TicketOwner<Owner>> {
+  readonly #time: SchedulerTime;
+  readonly #budget: AdaptiveBudget;
+  readonly #beforePump: (now: number) => void;
+  readonly #tickets = new MinHeap<Ticket<Owner>>();
+  readonly #alarms = new MinHeap<Alarm>();
+  #timer: unknown;
+  #timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(time: SchedulerTime, budget: AdaptiveBudget, beforePump: (now: number) => void) {
+    this.#time = time;
+    this.#budget = budget;
+    this.#beforePump = beforePump;
+  }
+
+  /** Whether the timer is armed. */
+  get armed(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** Every queued ticket, in no order; change `due`s then call {@link rebuild}. */
+  tickets(): readonly Ticket<Owner>[] {
+    return this.#tickets.items();
+  }
+
+  rebuild(): void {
+    this.#tickets.rebuild();
+  }
+
+  /** Moves a queued ticket to `due`. */
+  reschedule(ticket: Ticket<Owner>, due: number): void {
+    ticket.due = due;
+    this.#tickets.update(ticket);
+  }
+
+  /** Drops `owner`'s queued ticket, if any (its promise then never settles: the owner is gone). */
+  drop(owner: Owner): void {
+    if (owner.ticket) this.#tickets.remove(owner.ticket);
+    owner.ticket = undefined;
+    this.pump();
+  }
+
+  /** Resolves once a ticket due at `due` is served with a token; rejects with `signal.reason` on abort. */
+  take(due: number, signal: AbortSignal, owner?: Owner): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.#tickets.remove(ticket);
+        if (owner) owner.ticket = undefined;
+        reject(signal.reason);
+        this.pump();
+      };
+      const ticket: Ticket<Owner> = {
+        due,
+        seq: 0,
+        heapIndex: -1,
+        owner,
+        grant: () => {
+          signal.removeEventListener('abort', onAbort);
+          if (owner) owner.ticket = undefined;
+          resolve();
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (owner) owner.ticket = ticket;
+      this.#tickets.push(ticket);
+      this.pump();
+    });
+  }
+
+  /** A sleep on the one timer. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.#alarms.remove(alarm);
+        reject(signal?.reason);
+        this.pump();
+      };
+      const alarm: Alarm = {
+        due: this.#time.clock.now() + Math.max(0, ms),
+        seq: 0,
+        heapIndex: -1,
+        fire: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#alarms.push(alarm);
+      this.pump();
+    });
+  }
+
+  /** Fires due alarms, grants every due ticket the budget allows, then re-arms the one timer. */
+  pump(): void {
+    const now = this.#time.clock.now();
+    this.#beforePump(now);
+    for (let alarm = this.#alarms.peek(); alarm && alarm.due <= now; alarm = this.#alarms.peek()) {
+      this.#alarms.pop();
+      alarm.fire();
+    }
+    for (let ticket = this.#tickets.peek(); ticket && ticket.due <= now; ticket = this.#tickets.peek()) {
+      if (!this.#budget.take()) break;
+      this.#tickets.pop();
+      ticket.grant();
+    }
+    this.#arm(now);
+  }
+
+  #arm(now: number): void {
+    let at = this.#alarms.peek()?.due ?? Number.POSITIVE_INFINITY;
+    const ticket = this.#tickets.peek();
+    if (ticket) at = Math.min(at, Math.max(ticket.due, now + this.#budget.nextTokenIn()));
+    if (at === this.#timerAt && this.#timer !== undefined) return;
+    if (this.#timer !== undefined) this.#time.clearTimer(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (!Number.isFinite(at)) return;
+    this.#timer = this.#time.setTimer(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.pump();
+      },
+      Math.max(0, Math.ceil(at - now)),
+    );
+  }
+}
