@@ -102,8 +102,8 @@ async function runCell(
     baseURL: running.baseURL,
     ...CLIENT,
     pollSchedule: FAST_POLLS,
-    // The client's poll budget (where it has one) would pace 10 ms polls: the matrix is about faults.
-    ...({ pollBudget: 100_000 } as object),
+    // The client's poll budget would pace 10 ms polls: the matrix is about faults.
+    pollBudget: 100_000,
     logger: { debug: (message, fields) => logs.push(`${message} ${JSON.stringify(fields)}`) },
   });
   const faults = injector(running, step, fault, variant);

@@ -282,8 +282,8 @@ describe('whatever DashScope answers, a typed result or a typed error (property)
       baseURL: running.baseURL,
       maxRetries: 0,
       pollSchedule: { initialMs: 5, maxMs: 5, factor: 1, jitter: 0 },
-      // Not the account's 20 polls/s (the client's poll budget, where it has one): this is about parsing.
-      ...({ pollBudget: 100_000 } as object),
+      // Not the account's 20 polls/s (the client's poll budget): this is about parsing.
+      pollBudget: 100_000,
     });
     try {
       await fc.assert(
@@ -325,8 +325,8 @@ describe('whatever DashScope answers, a typed result or a typed error (property)
       timeout: 1_000,
       maxRetries: 0,
       pollSchedule: { initialMs: 5, maxMs: 5, factor: 1, jitter: 0 },
-      // Not the account's 20 polls/s (the client's poll budget, where it has one): this is about parsing.
-      ...({ pollBudget: 100_000 } as object),
+      // Not the account's 20 polls/s (the client's poll budget): this is about parsing.
+      pollBudget: 100_000,
     });
     try {
       await fc.assert(

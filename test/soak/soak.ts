@@ -103,8 +103,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     maxRetries: 2,
     maxRetryDelay: 5,
     pollSchedule: { initialMs: 10, maxMs: 30, factor: 1.5, jitter: 0.2 },
-    // The client-side poll budget (when the client has one) would hold 25 jobs to 20 polls/s.
-    ...({ pollBudget: 100_000 } as object),
+    // The client-side poll budget would hold 25 jobs to 20 polls/s.
+    pollBudget: 100_000,
   });
 
   const outcomes: JobOutcome[] = [];
