@@ -6,7 +6,7 @@
  * `npm run demo` runs this same file against the bundled emulator, no key needed.
  */
 import { mkdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LivePortraitClient, LivePortraitError, type ProgressEvent } from 'dashscope-liveportrait';
 
