@@ -92,9 +92,9 @@ export async function queryTask(
   return taskFromWire(answer);
 }
 
-/** What to list: one status, tasks submitted from `startTime` on (`yyyyMMddHHmmss`, Beijing time). */
+/** What to list: tasks submitted from `startTime` on (`yyyyMMddHHmmss`, Beijing time), of one status or all. */
 export interface TaskListQuery {
-  status: string;
+  status?: string | undefined;
   startTime: string;
   pageNo: number;
   pageSize: number;

@@ -37,8 +37,11 @@ export class AdaptiveBudget {
     this.#now = options.now;
     this.#ceiling = options.perSecond * BUDGET_HEADROOM;
     this.#rate = this.#ceiling;
-    // A small burst: the server's bucket starts full, so a quarter of it is always safe to spend at once.
-    this.#burst = Number.isFinite(options.perSecond) ? Math.max(1, Math.floor(options.perSecond / 4)) : 1;
+    // The burst fills the headroom: rate + burst never exceeds the budget in any one second, so the
+    // limit holds whether DashScope counts with a token bucket or a sliding one-second window.
+    this.#burst = Number.isFinite(options.perSecond)
+      ? Math.max(1, Math.floor(options.perSecond - this.#ceiling))
+      : 1;
     this.#tokens = this.#burst;
     this.#updatedAt = this.#now();
   }

@@ -30,7 +30,7 @@ export interface PollSchedulerOptions {
   /** The list endpoint; without it every task is polled on its own. */
   listTasks?: ListTasks | undefined;
   logger?: Logger | undefined;
-  /** Waits needed before sweeps replace single polls. Default 4. */
+  /** Waits needed before sweeps replace single polls. Default 2: one listing then costs what one poll does. */
   bulkThreshold?: number | undefined;
 }
 
@@ -40,6 +40,9 @@ export interface SchedulerStats {
   lists: number;
   throttled: number;
 }
+
+/** Statuses a listed task has ended in. */
+const ENDED = new Set(['SUCCEEDED', 'FAILED', 'CANCELED', 'UNKNOWN']);
 
 /** Share of the budget sweeps may use; the rest is for the detail queries they lead to. */
 const LIST_SHARE = 0.5;
@@ -209,6 +212,7 @@ export class PollScheduler {
                 this.#stats.lists++;
               }),
             oldestSubmit: () => this.#waits.oldestSubmit(),
+            covered: () => this.#waits.covered,
             ended: (item) => this.#ended(item),
           },
           controller.signal,
@@ -245,6 +249,7 @@ export class PollScheduler {
 
   /** A sweep listed an ended task: its waits poll it next, ahead of everything due later than its end. */
   #ended(item: TaskListItem): void {
+    if (!ENDED.has(item.status)) return;
     const tracks = this.#waits.of(item.taskId);
     const now = this.#now();
     const endedAt =
@@ -274,7 +279,7 @@ export class PollScheduler {
     const bulk =
       this.#sweeper !== undefined &&
       now >= this.#listBrokenUntil &&
-      this.#waits.covered >= (this.#options.bulkThreshold ?? 4);
+      this.#waits.covered >= (this.#options.bulkThreshold ?? 2);
     if (bulk !== this.#bulk) {
       this.#bulk = bulk;
       // Every queued poll was planned for the other mode.

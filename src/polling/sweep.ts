@@ -1,8 +1,9 @@
 /**
  * Bulk detection: one page of the list endpoint tells which of up to 100 tasks have ended, where
- * single queries would need one each. A sweep lists the tasks that ended (`SUCCEEDED`, `FAILED`, and
- * every few sweeps `CANCELED`) among those submitted since the oldest task still waited on; the
- * scheduler then fetches details (the video URL, the failure's code) only for the waits it concerns.
+ * single queries would need one each. A sweep lists the tasks submitted since the oldest task still
+ * waited on: all of them in one page while they fit (every status at once), else only the ended ones
+ * (`SUCCEEDED`, `FAILED`, and every few sweeps `CANCELED`), page by page. The scheduler then fetches
+ * details (the video URL, the failure's code) only for the waits whose tasks ended.
  */
 import type { TaskListItem, TaskListPage, TaskListQuery } from '../endpoints.js';
 import { formatListTime } from './estimator.js';
@@ -28,6 +29,8 @@ export interface SweepHost {
   token(signal: AbortSignal): Promise<void>;
   /** Wall-clock epoch ms of the oldest submit among waits the sweep covers; undefined when none. */
   oldestSubmit(): number | undefined;
+  /** How many waits the sweep covers. */
+  covered(): number;
   /** A listed task has ended. */
   ended(item: TaskListItem): void;
 }
@@ -36,31 +39,54 @@ export interface SweepHost {
 export class ListSweeper {
   readonly #list: ListTasks;
   #count = 0;
+  /** The last unfiltered listing needed more than one page: list only ended tasks until few remain. */
+  #overflowed = false;
 
   constructor(list: ListTasks) {
     this.#list = list;
   }
 
   /**
-   * One sweep: every page of each ended status. Resolves with the number of queries it sent; rejects
+   * One sweep: one page of every status while the covered tasks fit on it, else every page of each
+   * ended status. Resolves with the number of queries it sent; rejects
    * with the first failure (the scheduler decides whether the list endpoint is usable).
    */
   async run(host: SweepHost, signal: AbortSignal): Promise<number> {
-    const statuses = ['SUCCEEDED', 'FAILED'];
-    if (this.#count++ % CANCELED_EVERY === 0) statuses.push('CANCELED');
-    let queries = 0;
-    for (const status of statuses) {
-      for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
-        const oldest = host.oldestSubmit();
-        if (oldest === undefined) return queries;
-        await host.token(signal);
-        const startTime = formatListTime(oldest - WINDOW_MARGIN_MS);
-        const page = await this.#list({ status, startTime, pageNo, pageSize: LIST_PAGE_SIZE }, signal);
-        queries++;
-        for (const item of page.items) host.ended(item);
-        if (pageNo >= page.totalPages || page.items.length < LIST_PAGE_SIZE) break;
-      }
+    const sweep = this.#count++;
+    // Other tasks of the account share the window, so "fits" is learned from the answer, not assumed.
+    if (host.covered() <= LIST_PAGE_SIZE / 2 && !this.#overflowed) {
+      const pages = await this.#listAll(host, undefined, signal, 1);
+      this.#overflowed = pages.total > 1;
+      return pages.queries;
     }
+    if (host.covered() <= LIST_PAGE_SIZE / 4) this.#overflowed = false;
+    const statuses = ['SUCCEEDED', 'FAILED'];
+    if (sweep % CANCELED_EVERY === 0) statuses.push('CANCELED');
+    let queries = 0;
+    for (const status of statuses) queries += (await this.#listAll(host, status, signal, MAX_PAGES)).queries;
     return queries;
+  }
+
+  /** Lists up to `maxPages` pages of `status` (every status when undefined). */
+  async #listAll(
+    host: SweepHost,
+    status: string | undefined,
+    signal: AbortSignal,
+    maxPages: number,
+  ): Promise<{ queries: number; total: number }> {
+    let queries = 0;
+    let total = 1;
+    for (let pageNo = 1; pageNo <= maxPages; pageNo++) {
+      const oldest = host.oldestSubmit();
+      if (oldest === undefined) break;
+      await host.token(signal);
+      const startTime = formatListTime(oldest - WINDOW_MARGIN_MS);
+      const page = await this.#list({ status, startTime, pageNo, pageSize: LIST_PAGE_SIZE }, signal);
+      queries++;
+      total = page.totalPages;
+      for (const item of page.items) host.ended(item);
+      if (pageNo >= page.totalPages || page.items.length < LIST_PAGE_SIZE) break;
+    }
+    return { queries, total };
   }
 }
