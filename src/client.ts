@@ -5,7 +5,14 @@
 import { z } from 'zod';
 import { type ClientOptions, resolveConfig } from './config.js';
 import * as endpoints from './endpoints.js';
-import { AbortError, ImageRejectedError, ValidationError, type ValidationIssue } from './errors.js';
+import {
+  AbortError,
+  APIError,
+  ConnectionError,
+  ImageRejectedError,
+  ValidationError,
+  type ValidationIssue,
+} from './errors.js';
 import { type Clock, type Sleep, systemSleep } from './internal/time.js';
 import { resolveLogger } from './logger.js';
 import { type DownloadOptions, type DownloadResult, downloadToFile } from './media/download.js';
@@ -235,9 +242,20 @@ export class LivePortraitClient {
     return endpoints.queryTask(this.#transport, id, options.signal);
   }
 
-  /** Cancels a task. DashScope cancels only `PENDING` tasks; others answer with an `APIError`. */
+  /**
+   * Cancels a task. DashScope cancels only `PENDING` tasks; others answer with an `APIError`.
+   * Resolves whenever the task ends up `CANCELED`, also when it already was: a retried cancel whose
+   * first answer was lost is refused as "not PENDING" although it did cancel.
+   */
   async cancelTask(taskId: string, options: RequestOptions = {}): Promise<void> {
-    return endpoints.cancelTask(this.#transport, parseTaskId(taskId), options.signal);
+    const id = parseTaskId(taskId);
+    try {
+      await endpoints.cancelTask(this.#transport, id, options.signal);
+    } catch (error) {
+      if (!(error instanceof APIError || error instanceof ConnectionError)) throw error;
+      const task = await endpoints.queryTask(this.#transport, id, options.signal).catch(() => undefined);
+      if (task?.status !== 'CANCELED') throw error;
+    }
   }
 
   /** Polls a task until it ends. Works for any task id, from any process. */

@@ -185,13 +185,19 @@ describe('a job from submit to video', () => {
     expect((error as WaitTimeoutError).lastStatus).toBe('PENDING');
   });
 
-  it('cancelTask cancels a PENDING task; a running one answers with an APIError', async () => {
+  it('cancelTask cancels a PENDING task, again without complaint; a running one answers with an APIError', async () => {
     const running = await emulator({ queueMs: 60_000 });
     const client = clientFor(running);
     const { taskId } = await client.submit({ imageUrl: IMAGE, audioUrl: AUDIO });
     await client.cancelTask(taskId);
     expect((await client.getTask(taskId)).status).toBe('CANCELED');
-    await expect(client.cancelTask(taskId)).rejects.toBeInstanceOf(APIError);
+    await expect(client.cancelTask(taskId)).resolves.toBeUndefined();
+
+    const started = await emulator({ queueMs: 0, runMs: 60_000 });
+    const other = clientFor(started);
+    const job = await other.submit({ imageUrl: IMAGE, audioUrl: AUDIO });
+    await vi.waitFor(async () => expect((await other.getTask(job.taskId)).status).toBe('RUNNING'));
+    await expect(other.cancelTask(job.taskId)).rejects.toBeInstanceOf(APIError);
   });
 });
 
