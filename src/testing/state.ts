@@ -11,6 +11,7 @@ import type { RouteName } from './routes.js';
 import { RuleList } from './rules.js';
 import { type TaskInput, TaskStore } from './task-store.js';
 import type { TaskOutcome } from './tasks.js';
+import { UploadStore } from './uploads.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -87,6 +88,8 @@ export class DashScopeEmulator {
   readonly faults = new FaultController();
   /** How long a result URL stays valid after its task ends, ms. */
   readonly resultUrlTtlMs: number;
+  /** Temporary storage: the upload policies issued and the files uploaded (`oss://` URLs). */
+  readonly uploads: UploadStore;
   readonly #imageChecks = new RuleList<string, ImageCheckResult>();
   readonly #limits = new Map<RouteName, TokenBuckets>();
   readonly #log: RequestLog;
@@ -99,6 +102,7 @@ export class DashScopeEmulator {
     this.#builtInRules = options.builtInRules ?? true;
     this.apiKeys = new ApiKeyRegistry(options.apiKeys);
     this.resultUrlTtlMs = options.resultUrlTtlMs ?? 24 * HOUR_MS;
+    this.uploads = new UploadStore(this.now);
     this.#log = new RequestLog(options.logLimit ?? 10_000);
     const audioSecondsOf = options.audioSeconds ?? audioSecondsFromUrl;
     const { queueMs = 4000, runMs } = options;
@@ -140,9 +144,10 @@ export class DashScopeEmulator {
     this.#imageChecks.add({ when: script.when, times: script.times, effect: { pass: script.pass, message } });
   }
 
-  /** Back to a fresh start: no tasks, scripts, faults, log or spent rate budget; initial API keys. */
+  /** Back to a fresh start: no tasks, uploads, scripts, faults, log or spent rate budget; initial API keys. */
   reset(): void {
     this.tasks.clear();
+    this.uploads.clear();
     this.faults.clear();
     this.#imageChecks.clear();
     this.#log.clear();

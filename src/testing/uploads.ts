@@ -148,16 +148,9 @@ export class UploadStore {
   }
 }
 
-const stores = new WeakMap<DashScopeEmulator, UploadStore>();
-
-/** The temporary storage of `emulator` (created on first use). */
+/** The temporary storage of `emulator`; the same as `emulator.uploads`. */
 export function uploadsOf(emulator: DashScopeEmulator): UploadStore {
-  let store = stores.get(emulator);
-  if (!store) {
-    store = new UploadStore(emulator.now);
-    stores.set(emulator, store);
-  }
-  return store;
+  return emulator.uploads;
 }
 
 /**
