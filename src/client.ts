@@ -2,7 +2,15 @@
  * `LivePortraitClient` and `generateVideo()`: validate, then compose the endpoints, the transport and
  * the wait. No protocol detail lives here: paths and bodies are in `endpoints.ts` and `schemas.ts`.
  */
-import { z } from 'zod';
+import {
+  type GenerateVideoOptions,
+  type RequestOptions,
+  type SubmitMediaInput,
+  type SubmitOptions,
+  toVideoResult,
+  type VideoResult,
+  type WaitForTaskOptions,
+} from './client-types.js';
 import { type ClientOptions, resolveConfig } from './config.js';
 import * as endpoints from './endpoints.js';
 import {
@@ -30,95 +38,15 @@ import { Uploader } from './media/upload.js';
 import { JobSlots } from './polling/job-slots.js';
 import { PollScheduler, systemSchedulerTime } from './polling/scheduler.js';
 import {
-  type SubmitInput,
   type SucceededTask,
   submitInputSchema,
   type Task,
-  taskIdSchema,
   toSubmitRequestWire,
-  type VideoParams,
   videoParamsSchema,
 } from './schemas.js';
 import { Transport } from './transport.js';
-import { DEFAULT_POLL_SCHEDULE, type PollSchedule, type ProgressEvent, waitForTask } from './wait.js';
-
-/** Options every call accepts. */
-export interface RequestOptions {
-  /** Aborts the call; it then rejects with `AbortError` whose `cause` is the signal's reason. */
-  signal?: AbortSignal | undefined;
-}
-
-/** Options of `waitForTask()`. */
-export interface WaitForTaskOptions extends RequestOptions {
-  /** Overall deadline in ms. Default 15 minutes; `null` waits forever. */
-  timeout?: number | null | undefined;
-  /** Told whenever the task's status changes. */
-  onProgress?: ((event: ProgressEvent) => void) | undefined;
-}
-
-/** Options of `submit()` and `detectImage()`. */
-export interface SubmitOptions extends RequestOptions {
-  /**
-   * Check remote media against the documented limits first (format, size, dimensions, duration),
-   * reading only their headers, and reject with `ValidationError` before any job exists. Local files
-   * are always checked, with or without this option.
-   */
-  preflight?: boolean | undefined;
-}
-
-/**
- * Input of `submit()`: the six parameters and the two media. Each medium is an http(s) or `oss://`
- * URL, or a local file (path, `file://` URL, Buffer/Uint8Array, Blob), which is checked and uploaded
- * to DashScope's temporary storage first.
- */
-export type SubmitMediaInput = Omit<SubmitInput, 'imageUrl' | 'audioUrl'> & {
-  imageUrl: MediaInput;
-  audioUrl: MediaInput;
-};
-
-/** Options of `generateVideo()`: the six model parameters plus how to run and wait. */
-export interface GenerateVideoOptions extends VideoParams, WaitForTaskOptions {
-  /** See {@link SubmitOptions.preflight}. */
-  preflight?: boolean | undefined;
-  /** Download the finished video to this path (atomically); the result then has `outputPath`. */
-  output?: string | undefined;
-  /** Progress of the download to `output`. */
-  onDownloadProgress?: DownloadOptions['onProgress'];
-  /** Run the image check first and reject with `ImageRejectedError` before any job is created. */
-  detect?: boolean | undefined;
-  /**
-   * Called once the job exists, before any waiting. Persist `taskId` here: a process that dies later
-   * can resume with `waitForTask(taskId)`.
-   */
-  onSubmitted?: ((job: { taskId: string; requestId: string }) => void) | undefined;
-}
-
-/** A finished video. */
-export interface VideoResult {
-  taskId: string;
-  /** `request_id` of the query that saw the task succeed. */
-  requestId: string;
-  /** Signed URL of the MP4. It stays valid for 24 hours after the task ended: download it before then. */
-  videoUrl: string;
-  /** Seconds of video generated (what is billed); undefined if DashScope did not report it. */
-  videoDuration: number | undefined;
-  /** Frame type reported by DashScope, `standard`. */
-  videoRatio: string | undefined;
-  /** DashScope's timestamps as sent, e.g. `2025-12-26 11:33:03.146` (Beijing time, no zone). */
-  submitTime?: string | undefined;
-  scheduledTime?: string | undefined;
-  endTime?: string | undefined;
-  /** Absolute path of the downloaded video, when `output` was given. */
-  outputPath?: string | undefined;
-}
-
-export type { DetectResult, SubmitResult } from './endpoints.js';
-
-const waitTimeoutSchema = z
-  .number({ error: 'must be a number of ms or null' })
-  .positive({ error: 'must be a positive number of ms, or null for no deadline' })
-  .nullable()
-  .optional();
+import { checkWaitTimeout, parse, parseTaskId, parseVideoUrl } from './validation.js';
+import { DEFAULT_POLL_SCHEDULE, type PollSchedule, waitForTask } from './wait.js';
 
 /**
  * A DashScope LivePortrait client. One instance holds one keep-alive connection pool: reuse it, and
@@ -215,8 +143,7 @@ export class LivePortraitClient {
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
     const url = typeof resultOrUrl === 'string' ? resultOrUrl : resultOrUrl.videoUrl;
-    const { videoUrl } = parse(videoUrlSchema, { videoUrl: url }, 'video URL');
-    return downloadToFile(this.#media.deps, videoUrl, destPath, options);
+    return downloadToFile(this.#media.deps, parseVideoUrl(url), destPath, options);
   }
 
   /**
@@ -261,7 +188,7 @@ export class LivePortraitClient {
   /** Polls a task until it ends. Works for any task id, from any process. */
   async waitForTask(taskId: string, options: WaitForTaskOptions = {}): Promise<VideoResult> {
     const id = parseTaskId(taskId);
-    parse(waitTimeoutSchema, options.timeout, 'timeout');
+    checkWaitTimeout(options.timeout);
     return toVideoResult(await this.#wait(id, options, 0, undefined));
   }
 
@@ -282,7 +209,7 @@ export class LivePortraitClient {
       onDownloadProgress,
       ...params
     } = options;
-    parse(waitTimeoutSchema, timeout, 'timeout');
+    checkWaitTimeout(timeout);
     const urls = await this.#prepare(mediaSpec(image, audio), params, 'generateVideo input', {
       preflight,
       signal,
@@ -387,41 +314,6 @@ export async function generateVideo(
   }
 }
 
-/** A result video URL: only http(s), never a local path. */
-const videoUrlSchema = z.object({
-  videoUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-});
-
 function mediaSpec(image: MediaInput, audio: MediaInput): InputSpec {
   return { image: { input: image, path: 'imageUrl' }, audio: { input: audio, path: 'audioUrl' } };
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw ValidationError.fromZod(result.error, what);
-  return result.data;
-}
-
-function parseTaskId(taskId: string): string {
-  const result = taskIdSchema.safeParse(taskId);
-  if (!result.success) {
-    throw new ValidationError(
-      result.error.issues.map((issue) => ({ path: 'taskId', message: issue.message })),
-      'task id',
-    );
-  }
-  return result.data;
-}
-
-function toVideoResult(task: SucceededTask): VideoResult {
-  return {
-    taskId: task.taskId,
-    requestId: task.requestId,
-    videoUrl: task.videoUrl,
-    videoDuration: task.videoDuration,
-    videoRatio: task.videoRatio,
-    submitTime: task.submitTime,
-    scheduledTime: task.scheduledTime,
-    endTime: task.endTime,
-  };
 }

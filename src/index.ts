@@ -2,16 +2,15 @@
  * dashscope-liveportrait: a portrait photo and a voice recording in, a talking-portrait video out,
  * through Alibaba Cloud DashScope's LivePortrait model. This file only re-exports the public surface.
  */
-export {
-  type GenerateVideoOptions,
-  generateVideo,
-  LivePortraitClient,
-  type RequestOptions,
-  type SubmitMediaInput,
-  type SubmitOptions,
-  type VideoResult,
-  type WaitForTaskOptions,
-} from './client.js';
+export { generateVideo, LivePortraitClient } from './client.js';
+export type {
+  GenerateVideoOptions,
+  RequestOptions,
+  SubmitMediaInput,
+  SubmitOptions,
+  VideoResult,
+  WaitForTaskOptions,
+} from './client-types.js';
 export { type ClientOptions, DEFAULT_BASE_URL } from './config.js';
 export type { DetectResult, SubmitResult } from './endpoints.js';
 export {
