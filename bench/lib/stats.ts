@@ -1,16 +1,7 @@
 /** Seeded randomness, percentiles and formatting for the benchmark tables. */
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same jobs on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's seeded PRNG: the same seed gives the same jobs on every machine. */
+export { seededRandom } from '../../src/testing/random.js';
 
 /** A log-normal sample with the given median and shape σ (Box–Muller on `random`). */
 export function logNormal(random: () => number, median: number, sigma: number): number {

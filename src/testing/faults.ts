@@ -3,6 +3,8 @@
  * tests. This module only decides WHICH fault a request gets; handlers.ts and server.ts carry it out,
  * because a socket reset or a hang needs the transport, not a Response.
  */
+
+import { seededRandom } from './random.js';
 import type { RouteName } from './routes.js';
 import { RuleList } from './rules.js';
 import { errorResponse, typicalError } from './wire.js';
@@ -101,7 +103,7 @@ export class FaultController {
     if (!(options.probability >= 0 && options.probability <= 1)) {
       throw new RangeError(`probability must be in [0, 1], got ${options.probability}`);
     }
-    this.#random = { options, next: mulberry32(options.seed) };
+    this.#random = { options, next: seededRandom(options.seed) };
   }
 
   /** Queued faults still waiting for a request. */
@@ -148,18 +150,6 @@ function matches(matcher: FaultMatcher, subject: FaultSubject): boolean {
   if (matcher.method !== undefined && matcher.method.toUpperCase() !== subject.method.toUpperCase())
     return false;
   return matcher.match === undefined || matcher.match(subject);
-}
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; plenty for picking faults reproducibly. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const GATEWAY_REASONS: Record<number, string> = {

@@ -18,6 +18,7 @@ export type {
 } from './faults.js';
 export { createDashScopeHandlers, type DashScopeHandlersOptions, DEFAULT_BASE_URL } from './handlers.js';
 export type { EmulatorStats, LogEntry } from './log.js';
+export { seededRandom } from './random.js';
 export type { RateLimit } from './rate-limit.js';
 export { sampleVideo } from './results.js';
 export type { RouteName } from './routes.js';
