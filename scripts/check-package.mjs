@@ -8,7 +8,7 @@
 // same tarball: publint (strict), attw, the file list, then an install into a throwaway project in
 // os.tmpdir() that imports, requires, type-checks and runs the bins. One line per check; exit 1 if any fails.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -265,6 +265,9 @@ async function main() {
 
   const emuName = 'bin dashscope-liveportrait-emulator: starts with --port 0 and prints its URL';
   if (needInstall(emuName)) await check(emuName, checkEmulatorBin);
+
+  const generateName = "bin liveportrait generate --out v.mp4 --base-url <the tarball's emulator bin>";
+  if (needInstall(generateName)) await check(generateName, checkCliGenerate);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -470,6 +473,63 @@ function binEntry(name) {
 }
 
 async function checkEmulatorBin() {
+  return withEmulatorBin(['--port', '0'], async (url) => {
+    const { hostname } = new URL(url);
+    // Prove something listens there. Only loopback: this check never talks to another host.
+    let answered = '';
+    if (['127.0.0.1', 'localhost', '[::1]', '0.0.0.0', '[::]'].includes(hostname)) {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      answered = `, answered HTTP ${res.status}`;
+    }
+    return `printed ${url}${answered}`;
+  });
+}
+
+/**
+ * The issue's "done" line, from the installed tarball: `liveportrait generate ... --out v.mp4
+ * --base-url <emulator>` against the tarball's own emulator bin writes a real MP4.
+ */
+async function checkCliGenerate() {
+  return withEmulatorBin(['--port', '0', '--time-scale', '0.02'], async (baseURL) => {
+    const out = join(consumer, 'v.mp4');
+    const args = ['--no', '--', 'liveportrait', 'generate', '--image', 'https://example.com/face.png'];
+    args.push('--audio', 'https://example.com/voice.mp3', '--out', out, '--base-url', baseURL);
+    const r = await runAsync(npx, args, { DASHSCOPE_API_KEY: 'sk-check-package' }, 120_000);
+    if (r.status !== 0) throw new CheckFailed(`exited ${r.status}`, quiet(r.out));
+    if (!existsSync(out)) throw new CheckFailed('exited 0 but wrote no v.mp4', quiet(r.out));
+    const head = readFileSync(out).subarray(4, 8).toString('latin1');
+    if (head !== 'ftyp')
+      throw new CheckFailed(`v.mp4 does not start with an ftyp box (got ${JSON.stringify(head)})`);
+    return `wrote v.mp4 (${kb(statSync(out).size)})`;
+  });
+}
+
+/**
+ * Like {@link run} but without blocking the event loop, so a child started earlier (the emulator)
+ * keeps having its output drained.
+ */
+function runAsync(cmd, args, extraEnv, timeout) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, args, {
+      cwd: consumer,
+      env: { ...childEnv, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: process.platform === 'win32',
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ status: code ?? `${signal}`, out });
+    });
+  });
+}
+
+/** Starts the installed emulator bin with `args`, hands its printed URL to `use`, then stops it. */
+async function withEmulatorBin(args, use) {
   const name = 'dashscope-liveportrait-emulator';
   const bin = binEntry(name);
   if (!bin.exists) throw new CheckFailed(`bin missing${bin.hint}`);
@@ -478,7 +538,7 @@ async function checkEmulatorBin() {
 
   // Run the linked bin itself (its shebang, its exec bit), in its own process group so that
   // killing it leaves nothing behind.
-  const child = spawn(link, ['--port', '0'], {
+  const child = spawn(link, args, {
     cwd: consumer,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -512,16 +572,9 @@ async function checkEmulatorBin() {
         rej(new CheckFailed(`exited (${code ?? sig}) before printing a URL`, out));
       });
     });
-    const { hostname, port } = new URL(url);
+    const { port } = new URL(url);
     if (port === '0' || port === '') throw new CheckFailed(`printed ${url}: not the port it actually bound`);
-    // Prove something listens there. Only loopback: this check never talks to another host.
-    let answered = '';
-    if (['127.0.0.1', 'localhost', '[::1]', '0.0.0.0', '[::]'].includes(hostname)) {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-      await res.arrayBuffer();
-      answered = `, answered HTTP ${res.status}`;
-    }
-    return `printed ${url}${answered}`;
+    return await use(url);
   } finally {
     kill('SIGTERM');
     const timer = setTimeout(() => kill('SIGKILL'), 5_000);
