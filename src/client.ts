@@ -242,7 +242,10 @@ export class LivePortraitClient {
     return { ...result, outputPath: saved.path };
   }
 
-  /** Closes the connection pool this client created (a `dispatcher` you passed stays yours). */
+  /**
+   * Closes the connection pool this client created (a `dispatcher` you passed stays yours). Waits still
+   * open reject with `AbortError`; the jobs themselves keep running on DashScope.
+   */
   async close(): Promise<void> {
     this.#scheduler.close();
     await this.#transport.close();

@@ -129,7 +129,7 @@ export class RequestTimeoutError extends ConnectionError {
   override readonly name = 'RequestTimeoutError';
 }
 
-/** The caller's `AbortSignal` fired. `cause` is the signal's reason. */
+/** The caller's `AbortSignal` fired (`cause` is the signal's reason), or the client was closed mid-wait. */
 export class AbortError extends LivePortraitError {
   override readonly name = 'AbortError';
 }

@@ -29,6 +29,8 @@ export const systemSchedulerTime: SchedulerTime = {
 export interface Ticket<Owner> extends HeapItem {
   owner: Owner | undefined;
   grant(): void;
+  /** Rejects the ticket's promise (the queue was closed). */
+  fail(reason: unknown): void;
 }
 
 /** Something that holds at most one queued ticket at a time. */
@@ -38,6 +40,7 @@ export interface TicketOwner<Owner> {
 
 interface Alarm extends HeapItem {
   fire(): void;
+  fail(reason: unknown): void;
 }
 
 /** Tickets and alarms on one timer. `beforePump` runs first on every turn (the scheduler's mode check). */
@@ -49,6 +52,8 @@ export class TicketQueue<Owner extends TicketOwner<Owner>> {
   readonly #alarms = new MinHeap<Alarm>();
   #timer: unknown;
   #timerAt = Number.POSITIVE_INFINITY;
+  /** Set by {@link close}: every queued and future ticket and alarm rejects with it. */
+  #closedWith: { reason: unknown } | undefined;
 
   constructor(time: SchedulerTime, budget: AdaptiveBudget, beforePump: (now: number) => void) {
     this.#time = time;
@@ -83,9 +88,22 @@ export class TicketQueue<Owner extends TicketOwner<Owner>> {
     this.pump();
   }
 
+  /**
+   * Rejects every queued ticket and alarm with `reason`, and every later one at once; disarms the
+   * timer. After it, nothing this queue hands out can keep a wait (or the process) alive.
+   */
+  close(reason: unknown): void {
+    if (this.#closedWith) return;
+    this.#closedWith = { reason };
+    for (let ticket = this.#tickets.pop(); ticket; ticket = this.#tickets.pop()) ticket.fail(reason);
+    for (let alarm = this.#alarms.pop(); alarm; alarm = this.#alarms.pop()) alarm.fail(reason);
+    this.#arm(this.#time.clock.now());
+  }
+
   /** Resolves once a ticket due at `due` is served with a token; rejects with `signal.reason` on abort. */
   take(due: number, signal: AbortSignal, owner?: Owner): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (this.#closedWith) return reject(this.#closedWith.reason);
       if (signal.aborted) return reject(signal.reason);
       const onAbort = () => {
         this.#tickets.remove(ticket);
@@ -103,6 +121,11 @@ export class TicketQueue<Owner extends TicketOwner<Owner>> {
           if (owner) owner.ticket = undefined;
           resolve();
         },
+        fail: (reason) => {
+          signal.removeEventListener('abort', onAbort);
+          if (owner) owner.ticket = undefined;
+          reject(reason);
+        },
       };
       signal.addEventListener('abort', onAbort, { once: true });
       if (owner) owner.ticket = ticket;
@@ -114,6 +137,7 @@ export class TicketQueue<Owner extends TicketOwner<Owner>> {
   /** A sleep on the one timer. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (this.#closedWith) return reject(this.#closedWith.reason);
       if (signal?.aborted) return reject(signal.reason);
       const onAbort = () => {
         this.#alarms.remove(alarm);
@@ -127,6 +151,10 @@ export class TicketQueue<Owner extends TicketOwner<Owner>> {
         fire: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
+        },
+        fail: (reason) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(reason);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -7,7 +7,7 @@
  * waits whose tasks ended, so each of those needs only one detail query.
  */
 import type { TaskListItem } from '../endpoints.js';
-import { RateLimitError } from '../errors.js';
+import { AbortError, RateLimitError } from '../errors.js';
 import { isRetryable } from '../retry.js';
 import type { Logger } from '../transport.js';
 import type { PollGate, PollOutcome, PollSchedule } from '../wait.js';
@@ -121,10 +121,12 @@ export class PollScheduler {
     this.#budget.debit();
   }
 
-  /** Stops sweeping; waits still open keep being served. */
+  /** Stops sweeping and ends every open wait with an `AbortError`; later waits end at once. */
   close(): void {
     this.#sweep?.abort(new Error('scheduler closed'));
     this.#listBrokenUntil = Number.POSITIVE_INFINITY;
+    // Open waits end now rather than polling a closed connection pool until their deadlines.
+    this.#queue.close(new AbortError('The client was closed while waiting for the task'));
   }
 
   #now(): number {

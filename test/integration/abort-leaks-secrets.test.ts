@@ -173,3 +173,23 @@ describe('the API key never leaks', () => {
     }
   });
 });
+
+describe('close() with waits still open', () => {
+  it('ends them at once with AbortError instead of polling a closed pool until the deadline', async () => {
+    const running = await emulator({ queueMs: 60_000 });
+    const client = new LivePortraitClient({ apiKey: API_KEY, baseURL: running.baseURL });
+    const waits = [
+      client.generateVideo(IMAGE, AUDIO).catch((e: unknown) => e),
+      client.generateVideo(IMAGE, AUDIO).catch((e: unknown) => e),
+    ];
+    await vi.waitFor(() => expect(running.stats.tasksCreated).toBe(2));
+    const closedAt = performance.now();
+    await client.close();
+    for (const outcome of await Promise.all(waits)) {
+      expect(outcome).toBeInstanceOf(AbortError);
+      expect((outcome as Error).message).toMatch(/closed/);
+    }
+    expect(performance.now() - closedAt).toBeLessThan(1_000);
+    await expect(client.waitForTask('t-1')).rejects.toBeInstanceOf(AbortError);
+  });
+});
