@@ -6,7 +6,7 @@
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
 import type { z } from 'zod';
 import { AbortError, APIError, ConnectionError, errorFromAnswer, RequestTimeoutError } from './errors.js';
-import { linkAbort } from './internal/signals.js';
+import { AttemptAbort } from './internal/attempt-abort.js';
 import type { Sleep } from './internal/time.js';
 import { parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
 import { VERSION } from './version.js';
@@ -110,9 +110,9 @@ export class Transport {
 
   async #attempt<T>(spec: RequestSpec<T>, attempt: number): Promise<T> {
     const started = performance.now();
-    const timeout = linkAbort(spec.signal);
+    const abort = new AttemptAbort(spec.signal);
     const timer = setTimeout(
-      () => timeout.abort(new RequestTimeoutError(this.#timeoutMessage(spec))),
+      () => abort.abort(new RequestTimeoutError(this.#timeoutMessage(spec))),
       this.#config.timeout,
     );
     try {
@@ -121,7 +121,7 @@ export class Transport {
         headers: this.#headers(spec),
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
         dispatcher: this.#dispatcher,
-        signal: timeout.signal,
+        signal: abort,
       });
       // A gateway or server that echoes the request (or the key) back must not put it in an error.
       const text = (await response.body.text()).replaceAll(this.#config.apiKey, '[redacted]');
@@ -136,10 +136,10 @@ export class Transport {
       });
       return result;
     } catch (error) {
-      throw this.#normalize(error, timeout.signal, spec);
+      throw this.#normalize(error, abort, spec);
     } finally {
       clearTimeout(timer);
-      timeout.release();
+      abort.release();
     }
   }
 
@@ -168,10 +168,10 @@ export class Transport {
   }
 
   /** Maps whatever undici threw to the SDK's tree; SDK errors pass through unchanged. */
-  #normalize(error: unknown, signal: AbortSignal, spec: RequestSpec<unknown>): unknown {
+  #normalize(error: unknown, attempt: AttemptAbort, spec: RequestSpec<unknown>): unknown {
     if (error instanceof APIError) return error;
     if (spec.signal?.aborted) return abortError(spec.signal);
-    if (signal.aborted && signal.reason instanceof RequestTimeoutError) return signal.reason;
+    if (attempt.aborted && attempt.reason instanceof RequestTimeoutError) return attempt.reason;
     const reason = error instanceof Error ? error.message : String(error);
     return new ConnectionError(`Could not reach DashScope (${spec.method} ${spec.path}): ${reason}`, {
       cause: error,
