@@ -11,6 +11,9 @@ import type { Sleep } from './internal/time.js';
 import { parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
 import { VERSION } from './version.js';
 
+/** Built once: it cannot change while the process runs, and every request sends it. */
+const USER_AGENT = `dashscope-liveportrait/${VERSION} node/${process.version}`;
+
 /** Receives one line per HTTP attempt and retry. Fields never contain the API key. */
 export interface Logger {
   debug(message: string, fields: Record<string, unknown>): void;
@@ -59,9 +62,20 @@ export class Transport {
   /** Only an Agent we made is ours to close; a caller's dispatcher is the caller's. */
   readonly #ownsDispatcher: boolean;
   #closing: Promise<void> | undefined;
+  /** Built once: the user agent and the client's default headers. */
+  readonly #commonHeaders: Record<string, string>;
+  /** Built once, and applied last: the key and the workspace. */
+  readonly #authHeaders: Record<string, string>;
+  readonly #plainHeaders: Readonly<Record<string, string>>;
 
   constructor(config: TransportConfig) {
     this.#config = config;
+    this.#commonHeaders = { 'user-agent': USER_AGENT, accept: 'application/json' };
+    for (const [name, value] of Object.entries(config.defaultHeaders ?? {}))
+      this.#commonHeaders[name.toLowerCase()] = value;
+    this.#authHeaders = config.workspace ? { 'x-dashscope-workspace': config.workspace } : {};
+    this.#authHeaders.authorization = `Bearer ${config.apiKey}`;
+    this.#plainHeaders = Object.freeze({ ...this.#commonHeaders, ...this.#authHeaders });
     this.#ownsDispatcher = config.dispatcher === undefined;
     this.#dispatcher = config.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64 });
   }
@@ -125,13 +139,14 @@ export class Transport {
       });
       // A gateway or server that echoes the request (or the key) back must not put it in an error.
       const text = (await response.body.text()).replaceAll(this.#config.apiKey, '[redacted]');
-      const result = this.#interpret(spec, response.statusCode, response.headers, text);
+      const json = parseJson(text);
+      const result = this.#interpret(spec, response.statusCode, response.headers, text, json);
       this.#config.logger?.debug('response', {
         method: spec.method,
         path: spec.path,
         status: response.statusCode,
         attempt,
-        requestId: requestIdOf(text),
+        requestId: requestIdOf(json),
         durationMs: Math.round(performance.now() - started),
       });
       return result;
@@ -148,15 +163,15 @@ export class Transport {
     status: number,
     headers: Dispatcher.ResponseData['headers'],
     text: string,
+    json: unknown,
   ): T {
-    const json = parseJson(text);
     const retryAfterMs = parseRetryAfter(headerValue(headers['retry-after']), Date.now());
     const hasErrorCode = typeof json === 'object' && json !== null && 'code' in json && Boolean(json.code);
     if (status < 200 || status >= 300 || hasErrorCode)
       throw errorFromAnswer({ status, json, text, retryAfterMs });
     const parsed = spec.schema.safeParse(json);
     if (parsed.success) return parsed.data;
-    const requestId = requestIdOf(text);
+    const requestId = requestIdOf(json);
     throw new APIError(
       `${status} InvalidResponse: DashScope's answer to ${spec.method} ${spec.path} was not understood`,
       {
@@ -182,26 +197,24 @@ export class Transport {
     return `DashScope did not answer ${spec.method} ${spec.path} within ${this.#config.timeout} ms`;
   }
 
-  #url(spec: RequestSpec<unknown>): string {
+  /** A `URL`, not its string: undici would parse the string again. */
+  #url(spec: RequestSpec<unknown>): URL {
     const url = new URL(this.#config.baseURL + spec.path);
-    for (const [key, value] of Object.entries(spec.query ?? {})) {
+    if (spec.query === undefined) return url;
+    for (const [key, value] of Object.entries(spec.query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    return url.toString();
+    return url;
   }
 
+  /** The headers: one shared object for a plain GET, since nothing of it varies per call. */
   #headers(spec: RequestSpec<unknown>): Record<string, string> {
-    const headers: Record<string, string> = {
-      'user-agent': `dashscope-liveportrait/${VERSION} node/${process.version}`,
-      accept: 'application/json',
-    };
-    for (const [name, value] of Object.entries(this.#config.defaultHeaders ?? {}))
-      headers[name.toLowerCase()] = value;
+    if (spec.headers === undefined && spec.body === undefined) return this.#plainHeaders;
+    const headers = { ...this.#commonHeaders };
     for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
-    if (this.#config.workspace) headers['x-dashscope-workspace'] = this.#config.workspace;
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
-    headers.authorization = `Bearer ${this.#config.apiKey}`;
-    return headers;
+    // Last, so that no per-call header can replace the key or the workspace.
+    return Object.assign(headers, this.#authHeaders);
   }
 }
 
@@ -221,9 +234,8 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** `request_id` from a body, for logs and errors; cheap enough to re-parse on these paths. */
-function requestIdOf(text: string): string | undefined {
-  const json = parseJson(text);
+/** `request_id` of a parsed body, for logs and errors. */
+function requestIdOf(json: unknown): string | undefined {
   const id =
     typeof json === 'object' && json !== null ? (json as { request_id?: unknown }).request_id : undefined;
   return typeof id === 'string' ? id : undefined;
