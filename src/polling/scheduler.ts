@@ -13,6 +13,7 @@ import type { Logger } from '../transport.js';
 import type { PollGate, PollOutcome, PollSchedule } from '../wait.js';
 import { AdaptiveBudget } from './budget.js';
 import { DurationEstimator } from './estimator.js';
+import { type GateCallbacks, SchedulerGate } from './gate.js';
 import { planPoll } from './planner.js';
 import { type SchedulerTime, type Ticket, TicketQueue } from './queue.js';
 import { ListSweeper, type ListTasks, WINDOW_MARGIN_MS } from './sweep.js';
@@ -67,6 +68,12 @@ export class PollScheduler {
   #nextSweepAt = Number.NEGATIVE_INFINITY;
   #listBrokenUntil = Number.NEGATIVE_INFINITY;
   #lastSweepWall = Number.NEGATIVE_INFINITY;
+  /** Shared by every gate this scheduler opens. */
+  readonly #gateCallbacks: GateCallbacks<WaitTrack> = {
+    acquire: (track, dueAt, signal) => this.#acquire(track, dueAt, signal),
+    observe: (track, outcome) => this.#observe(track, outcome),
+    release: (track) => this.#release(track),
+  };
 
   constructor(options: PollSchedulerOptions) {
     this.#options = options;
@@ -96,16 +103,7 @@ export class PollScheduler {
       submittedWall === undefined ? undefined : now - Math.max(0, this.#time.wallNow() - submittedWall);
     const track = this.#waits.open(taskId, now, submittedAt);
     if (submittedWall !== undefined) this.#waits.cover(track, submittedWall);
-    let closed = false;
-    return {
-      acquire: (dueAt, signal) => this.#acquire(track, dueAt, signal),
-      observe: (outcome) => this.#observe(track, outcome),
-      close: () => {
-        if (closed) return;
-        closed = true;
-        this.#release(track);
-      },
-    };
+    return new SchedulerGate(this.#gateCallbacks, track);
   }
 
   /** A sleep on the scheduler's one timer, for the waits' deadlines. */
