@@ -43,11 +43,16 @@ interface Alarm extends HeapItem {
   fail(reason: unknown): void;
 }
 
-/** Tickets and alarms on one timer. `beforePump` runs first on every turn (the scheduler's mode check). */
+/**
+ * Tickets and alarms on one timer. `beforePump` runs first on every turn (the scheduler's mode check);
+ * `onGrant` is told of each ticket served (the scheduler counts them there rather than chaining a
+ * `.then` on every waiting job's promise).
+ */
 export class TicketQueue<Owner extends TicketOwner<Owner>> {
   readonly #time: SchedulerTime;
   readonly #budget: AdaptiveBudget;
   readonly #beforePump: (now: number) => void;
+  readonly #onGrant: (ticket: Ticket<Owner>) => void;
   readonly #tickets = new MinHeap<Ticket<Owner>>();
   readonly #alarms = new MinHeap<Alarm>();
   #timer: unknown;
@@ -55,10 +60,16 @@ export class TicketQueue<Owner extends TicketOwner<Owner>> {
   /** Set by {@link close}: every queued and future ticket and alarm rejects with it. */
   #closedWith: { reason: unknown } | undefined;
 
-  constructor(time: SchedulerTime, budget: AdaptiveBudget, beforePump: (now: number) => void) {
+  constructor(
+    time: SchedulerTime,
+    budget: AdaptiveBudget,
+    beforePump: (now: number) => void,
+    onGrant: (ticket: Ticket<Owner>) => void,
+  ) {
     this.#time = time;
     this.#budget = budget;
     this.#beforePump = beforePump;
+    this.#onGrant = onGrant;
   }
 
   /** Whether the timer is armed. */
@@ -158,6 +169,7 @@ export class TicketQueue<Owner extends TicketOwner<Owner>> {
     for (let ticket = this.#tickets.peek(); ticket && ticket.due <= now; ticket = this.#tickets.peek()) {
       if (!this.#budget.take()) break;
       this.#tickets.pop();
+      this.#onGrant(ticket);
       ticket.grant();
     }
     this.#arm(now);

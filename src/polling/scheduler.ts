@@ -80,7 +80,16 @@ export class PollScheduler {
     this.#time = options.time;
     this.#budget = new AdaptiveBudget({ perSecond: options.pollBudget, now: () => this.#now() });
     this.#sweeper = options.listTasks ? new ListSweeper(options.listTasks) : undefined;
-    this.#queue = new TicketQueue(options.time, this.#budget, (now) => this.#updateMode(now));
+    this.#queue = new TicketQueue(
+      options.time,
+      this.#budget,
+      (now) => this.#updateMode(now),
+      // A ticket with an owner is a wait's poll; one without is a sweep's list query.
+      (ticket) => {
+        if (ticket.owner) this.#stats.polls++;
+        else this.#stats.lists++;
+      },
+    );
   }
 
   /** Counters of what was sent. */
@@ -133,9 +142,7 @@ export class PollScheduler {
 
   #acquire(track: WaitTrack, suggestedAt: number, signal: AbortSignal): Promise<void> {
     track.suggestedAt = suggestedAt;
-    return this.#queue.take(this.#plan(track), signal, track).then(() => {
-      this.#stats.polls++;
-    });
+    return this.#queue.take(this.#plan(track), signal, track);
   }
 
   #plan(track: WaitTrack): number {
@@ -207,10 +214,7 @@ export class PollScheduler {
         const startedWall = this.#time.wallNow();
         const queries = await sweeper.run(
           {
-            token: (signal) =>
-              this.#queue.take(due, signal).then(() => {
-                this.#stats.lists++;
-              }),
+            token: (signal) => this.#queue.take(due, signal),
             oldestSubmit: () => this.#waits.oldestSubmit(),
             covered: () => this.#waits.covered,
             ended: (item) => this.#ended(item),
