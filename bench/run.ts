@@ -34,7 +34,9 @@ if (!ONLY || ONLY === 'overhead') {
   console.log(`## Client overhead\n\n${overheadTable(await overhead())}\n`);
 }
 if (!ONLY || ONLY === 'footprint') {
-  console.log(`## Footprint and cold start\n\n${footprintTable(await footprint(), await coldStart())}\n`);
+  const withSignal = await footprint('signal');
+  const defaults = await footprint('default');
+  console.log(`## Footprint and cold start\n\n${footprintTable(withSignal, defaults, await coldStart())}\n`);
 }
 console.log(`(benchmarks took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
 

@@ -15,7 +15,7 @@ import {
   TaskUnknownError,
   WaitTimeoutError,
 } from './errors.js';
-import { linkAbort } from './internal/signals.js';
+import { type LinkedAbort, linkAbort } from './internal/signals.js';
 import type { Clock, Sleep } from './internal/time.js';
 import { isRetryable } from './retry.js';
 import type { SucceededTask, Task, TaskStatus } from './schemas.js';
@@ -94,6 +94,7 @@ export interface WaitOptions {
   firstPollAfterMs?: number | undefined;
 }
 
+/** The reason a wait's own signal aborts with when its deadline passes. */
 const DEADLINE: unique symbol = Symbol('deadline');
 
 /** Polls until the task ends; resolves with the succeeded task or rejects with the SDK's typed error. */
@@ -104,7 +105,6 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
   const timeoutMs = options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT : options.timeout;
   const started = clock.now();
   const deadline = timeoutMs === null ? Number.POSITIVE_INFINITY : started + timeoutMs;
-  const timedOut = () => new WaitTimeoutError({ taskId, lastStatus, timeoutMs: timeoutMs ?? 0 });
   // Made on the first unknown status only: most waits never see one, and 1,000 waits hold 1,000 of these.
   let unrecognizedSeen: Set<string> | undefined;
   let lastStatus: TaskStatus | undefined;
@@ -112,15 +112,20 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
   let gap = schedule.initialMs;
   let nextPollIn = options.firstPollAfterMs ?? 0;
   const gate = deps.gate ?? sleepingGate(deps);
+  // One signal for the wait's whole life, which every step runs on: the caller's own when there is no
+  // deadline, else one controller (following the caller's signal, if any) that one alarm aborts with
+  // DEADLINE.
+  const life = deadline === Number.POSITIVE_INFINITY && signal !== undefined ? undefined : linkAbort(signal);
+  const stepSignal = life?.signal ?? (signal as AbortSignal);
 
   try {
+    if (life && Number.isFinite(deadline)) armDeadline(deps, life, deadline - started);
     for (;;) {
       const dueAt = clock.now() + nextPollIn;
-      if ((await untilDeadline(deps, deadline, signal, (s) => gate.acquire(dueAt, s))) === DEADLINE) {
-        throw timedOut();
-      }
-      const outcome = await untilDeadline(deps, deadline, signal, (s) => pollOnce(deps, s));
-      if (outcome === DEADLINE) throw timedOut();
+      beforeStep(life, stepSignal, clock, deadline);
+      await gate.acquire(dueAt, stepSignal);
+      beforeStep(life, stepSignal, clock, deadline);
+      const outcome = await pollOnce(deps, stepSignal);
       gate.observe(outcome);
       let serverAskedMs = 0;
       if (outcome.ok) {
@@ -147,10 +152,51 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
     }
   } catch (error) {
     if (signal?.aborted) throw new AbortError('The wait was aborted', { cause: signal.reason });
+    if (life?.signal.aborted && life.signal.reason === DEADLINE) {
+      throw new WaitTimeoutError({ taskId, lastStatus, timeoutMs: timeoutMs ?? 0 });
+    }
     throw error;
   } finally {
     gate.close();
+    if (life) {
+      // Cancels the deadline's alarm (its abort listener removes it) and detaches from the caller.
+      if (!life.signal.aborted) life.abort(SETTLED);
+      life.release();
+    }
   }
+}
+
+/** The reason a wait's own signal aborts with when the wait is over, to cancel its deadline alarm. */
+const SETTLED: unique symbol = Symbol('settled');
+
+/**
+ * Throws the reason the wait's signal aborted with, if it has; a deadline the clock has passed counts
+ * even if its alarm has not fired yet (a busy event loop).
+ */
+function beforeStep(
+  life: LinkedAbort | undefined,
+  signal: AbortSignal,
+  clock: Clock,
+  deadline: number,
+): void {
+  if (life && clock.now() >= deadline) life.abort(DEADLINE);
+  if (signal.aborted) throw signal.reason;
+}
+
+/**
+ * Arms the wait's one deadline: an alarm that aborts `life` with DEADLINE after `ms`, so every step,
+ * a hanging poll included, stops on time. If the alarm fails for another reason than `life` aborting
+ * (the client was closed), `life` aborts with that reason and the wait ends with it.
+ */
+function armDeadline(deps: WaitDeps, life: LinkedAbort, ms: number): void {
+  if (ms <= 0) {
+    life.abort(DEADLINE);
+    return;
+  }
+  deps.sleep(ms, life.signal).then(
+    () => life.abort(DEADLINE),
+    (reason: unknown) => life.abort(reason),
+  );
 }
 
 /** The gate of a wait on its own: sleep until the poll is due (no sleep, no timer, when it is due now). */
@@ -171,42 +217,6 @@ async function pollOnce(deps: WaitDeps, signal: AbortSignal): Promise<PollOutcom
   } catch (error) {
     if (signal.aborted) throw error;
     return { ok: false, error };
-  }
-}
-
-/**
- * Runs `work` but gives up at the deadline: whichever of the two settles first wins, and the other is
- * aborted at once, so no poll and no timer outlives the wait. Without a deadline there is nothing to
- * race: `work` gets the caller's signal itself. That saves each waiting job an `AbortController`, a
- * listener and an async frame (~1 KB of heap per wait, measured with 1,000 waits).
- */
-function untilDeadline<T>(
-  deps: WaitDeps,
-  deadline: number,
-  parent: AbortSignal | undefined,
-  work: (signal: AbortSignal) => Promise<T>,
-): Promise<T | typeof DEADLINE> {
-  if (deadline === Number.POSITIVE_INFINITY && parent !== undefined) return work(parent);
-  return raceDeadline(deps, deadline, parent, work);
-}
-
-async function raceDeadline<T>(
-  deps: WaitDeps,
-  deadline: number,
-  parent: AbortSignal | undefined,
-  work: (signal: AbortSignal) => Promise<T>,
-): Promise<T | typeof DEADLINE> {
-  const race = linkAbort(parent);
-  try {
-    if (race.signal.aborted) throw race.signal.reason;
-    const remaining = deadline - deps.clock.now();
-    if (remaining <= 0) return DEADLINE;
-    if (!Number.isFinite(remaining)) return await work(race.signal);
-    const expiry = deps.sleep(remaining, race.signal).then((): typeof DEADLINE => DEADLINE);
-    return await Promise.race([work(race.signal), expiry]);
-  } finally {
-    race.abort(new Error('settled'));
-    race.release();
   }
 }
 

@@ -1,12 +1,14 @@
 // Runs in its own process (node --expose-gc) so the heap and the event loop measured are the SDK's
 // alone: the emulator lives in the parent. Starts JOBS generateVideo() waits on tasks that never end,
 // lets them settle into polling, and reports heap per wait and event-loop delay as one JSON line.
+// WAIT_OPTIONS=default waits with the default options (15-minute deadline, no signal) instead of one
+// shared signal and `timeout: null`; those waits end with client.close().
 
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const { DIST, BASE_URL, API_KEY, JOBS, SETTLE_MS } = process.env;
+const { DIST, BASE_URL, API_KEY, JOBS, SETTLE_MS, WAIT_OPTIONS } = process.env;
 const { LivePortraitClient } = await import(DIST);
 const jobs = Number(JOBS);
 const client = new LivePortraitClient({ apiKey: API_KEY, baseURL: BASE_URL });
@@ -33,12 +35,10 @@ const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 delay.enable();
 const controller = new AbortController();
 setMaxListeners(jobs + 100, controller.signal); // one signal for all waits, as an app would do
+const options = WAIT_OPTIONS === 'default' ? {} : { signal: controller.signal, timeout: null };
 const waits = Array.from({ length: jobs }, (_, i) =>
   client
-    .generateVideo('https://example.com/face.png', `https://example.com/voice.mp3?job=${i}`, {
-      signal: controller.signal,
-      timeout: null,
-    })
+    .generateVideo('https://example.com/face.png', `https://example.com/voice.mp3?job=${i}`, options)
     .catch(() => {}),
 );
 await sleep(Number(SETTLE_MS));
@@ -46,8 +46,8 @@ globalThis.gc();
 const after = process.memoryUsage().heapUsed;
 delay.disable();
 controller.abort();
-await Promise.all(waits);
 await client.close();
+await Promise.all(waits);
 process.stdout.write(
   `${JSON.stringify({
     bytesPerWait: (after - before) / jobs,

@@ -12,14 +12,37 @@ export interface LinkedAbort {
 }
 
 export function linkAbort(parent: AbortSignal | undefined): LinkedAbort {
-  const controller = new AbortController();
-  // A named function, not a closure over `controller` kept on the parent after release.
-  const onParentAbort = () => controller.abort(parent?.reason);
-  if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener('abort', onParentAbort, { once: true });
-  return {
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
-    release: () => parent?.removeEventListener('abort', onParentAbort),
-  };
+  return new Link(parent);
+}
+
+/**
+ * The controller and its own listener on the parent (`handleEvent`): one object per link instead of a
+ * record of closures, which every waiting job holds for its whole life.
+ */
+class Link implements LinkedAbort {
+  readonly #controller = new AbortController();
+  readonly #parent: AbortSignal | undefined;
+
+  constructor(parent: AbortSignal | undefined) {
+    this.#parent = parent;
+    if (parent?.aborted) this.#controller.abort(parent.reason);
+    else parent?.addEventListener('abort', this, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.#controller.abort(reason);
+  }
+
+  release(): void {
+    this.#parent?.removeEventListener('abort', this);
+  }
+
+  /** The parent aborted. */
+  handleEvent(): void {
+    this.#controller.abort(this.#parent?.reason);
+  }
 }

@@ -134,29 +134,23 @@ export class TicketQueue<Owner extends TicketOwner<Owner>> {
     return new Promise<void>((resolve, reject) => {
       if (this.#closedWith) return reject(this.#closedWith.reason);
       if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        this.#alarms.remove(alarm);
-        reject(signal?.reason);
-        this.pump();
-      };
-      const alarm: Alarm = {
-        due: this.#time.clock.now() + Math.max(0, ms),
-        seq: 0,
-        heapIndex: -1,
-        fire: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        fail: (reason) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(reason);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const alarm = new SleepAlarm(
+        this.#time.clock.now() + Math.max(0, ms),
+        signal,
+        resolve,
+        reject,
+        this.#onAlarmAborted,
+      );
+      signal?.addEventListener('abort', alarm, { once: true });
       this.#alarms.push(alarm);
       this.pump();
     });
   }
+
+  readonly #onAlarmAborted = (alarm: Alarm): void => {
+    this.#alarms.remove(alarm);
+    this.pump();
+  };
 
   /** Fires due alarms, grants every due ticket the budget allows, then re-arms the one timer. */
   pump(): void {
@@ -241,6 +235,50 @@ class QueuedTicket<Owner extends TicketOwner<Owner>> implements Ticket<Owner> {
   handleEvent(): void {
     if (this.owner) this.owner.ticket = undefined;
     this.#reject(this.#signal.reason);
+    this.#onAborted(this);
+  }
+}
+
+/**
+ * A sleeping wait's alarm, and its own abort listener (`handleEvent`): one object per wait's deadline
+ * instead of an alarm plus three closures.
+ */
+class SleepAlarm implements Alarm {
+  due: number;
+  seq = 0;
+  heapIndex = -1;
+  readonly #signal: AbortSignal | undefined;
+  readonly #resolve: () => void;
+  readonly #reject: (reason: unknown) => void;
+  readonly #onAborted: (alarm: Alarm) => void;
+
+  constructor(
+    due: number,
+    signal: AbortSignal | undefined,
+    resolve: () => void,
+    reject: (reason: unknown) => void,
+    onAborted: (alarm: Alarm) => void,
+  ) {
+    this.due = due;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#onAborted = onAborted;
+  }
+
+  fire(): void {
+    this.#signal?.removeEventListener('abort', this);
+    this.#resolve();
+  }
+
+  fail(reason: unknown): void {
+    this.#signal?.removeEventListener('abort', this);
+    this.#reject(reason);
+  }
+
+  /** The signal aborted: leave the heap and reject. */
+  handleEvent(): void {
+    this.#reject(this.#signal?.reason);
     this.#onAborted(this);
   }
 }
