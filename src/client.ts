@@ -106,11 +106,7 @@ export class LivePortraitClient {
   /** Checks that a portrait is usable (`liveportrait-detect`). Billed per image. A local image is uploaded first. */
   async detectImage(image: MediaInput, options: SubmitOptions = {}): Promise<endpoints.DetectResult> {
     const urls = await this.#prepare({ image: { input: image, path: 'imageUrl' } }, {}, 'image URL', options);
-    const { imageUrl: url } = parse(
-      submitInputSchema.pick({ imageUrl: true }),
-      { imageUrl: urls.image },
-      'image URL',
-    );
+    const { imageUrl: url } = parse(imageUrlSchema, { imageUrl: urls.image }, 'image URL');
     return endpoints.detectImage(this.#transport, url, options.signal);
   }
 
@@ -299,6 +295,9 @@ export class LivePortraitClient {
     );
   }
 }
+
+/** The image check's one input, built once rather than on every call. */
+const imageUrlSchema = submitInputSchema.pick({ imageUrl: true });
 
 /**
  * Generates a video with a client built from the environment (`DASHSCOPE_API_KEY`,

@@ -130,13 +130,6 @@ export function toSubmitRequestWire(input: z.output<typeof submitInputSchema>): 
   return body;
 }
 
-/** An error body, `{code, message, request_id}`; DashScope may send one even with HTTP 200. */
-export const errorBodyWireSchema = z.looseObject({
-  code: z.string().min(1),
-  message: z.string().optional(),
-  request_id: z.string().optional(),
-});
-
 /** Answer of the submit call. */
 export const submitResponseWireSchema = z.looseObject({
   request_id: z.string(),
