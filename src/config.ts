@@ -4,8 +4,8 @@
  */
 import type { Dispatcher } from 'undici';
 import { ConfigurationError } from './errors.js';
+import type { Logger } from './logger.js';
 import type { SchedulerTime } from './polling/scheduler.js';
-import type { Logger } from './transport.js';
 import type { PollSchedule } from './wait.js';
 
 /** The documented endpoint (China, Beijing region: LivePortrait needs a Beijing API key). */

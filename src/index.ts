@@ -36,6 +36,7 @@ export {
   type ValidationIssue,
   WaitTimeoutError,
 } from './errors.js';
+export type { Logger } from './logger.js';
 export type { DownloadOptions, DownloadProgress, DownloadResult } from './media/download.js';
 export type { AudioReport, ImageReport, MediaReport } from './media/prepare.js';
 export type { MediaInput } from './media/sources.js';
@@ -56,6 +57,5 @@ export {
   type VideoParams,
   videoParamsSchema,
 } from './schemas.js';
-export type { Logger } from './transport.js';
 export { VERSION } from './version.js';
 export type { PollSchedule, ProgressEvent } from './wait.js';

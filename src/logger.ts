@@ -4,7 +4,11 @@
  * never hands a logger the key; redaction here is the second line of defense, for what a server or a
  * URL may carry: signed URLs keep their secret in the query string, and error text may quote anything.
  */
-import type { Logger } from './transport.js';
+
+/** Receives one line per HTTP attempt, retry and notable event. Fields never contain the API key. */
+export interface Logger {
+  debug(message: string, fields: Record<string, unknown>): void;
+}
 
 /** Field names whose values are never logged, whatever they hold. */
 const SECRET_FIELD = /^(authorization|api[-_]?key|token|signature|password|secret|cookie)$/i;

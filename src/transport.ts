@@ -8,16 +8,12 @@ import type { z } from 'zod';
 import { AbortError, APIError, ConnectionError, errorFromAnswer, RequestTimeoutError } from './errors.js';
 import { AttemptAbort } from './internal/attempt-abort.js';
 import type { Sleep } from './internal/time.js';
+import type { Logger } from './logger.js';
 import { parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
 import { VERSION } from './version.js';
 
 /** Built once: it cannot change while the process runs, and every request sends it. */
 const USER_AGENT = `dashscope-liveportrait/${VERSION} node/${process.version}`;
-
-/** Receives one line per HTTP attempt and retry. Fields never contain the API key. */
-export interface Logger {
-  debug(message: string, fields: Record<string, unknown>): void;
-}
 
 /** Everything the transport needs, resolved by the client. */
 export interface TransportConfig {

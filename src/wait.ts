@@ -17,9 +17,9 @@ import {
 } from './errors.js';
 import { type LinkedAbort, linkAbort } from './internal/signals.js';
 import type { Clock, Sleep } from './internal/time.js';
+import type { Logger } from './logger.js';
 import { isRetryable } from './retry.js';
 import type { SucceededTask, Task, TaskStatus } from './schemas.js';
-import type { Logger } from './transport.js';
 
 /** Told whenever the task's status changes. */
 export interface ProgressEvent {

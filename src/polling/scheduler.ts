@@ -8,8 +8,8 @@
  */
 import type { TaskListItem } from '../endpoints.js';
 import { AbortError, RateLimitError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { isRetryable } from '../retry.js';
-import type { Logger } from '../transport.js';
 import type { PollGate, PollOutcome, PollSchedule } from '../wait.js';
 import { AdaptiveBudget } from './budget.js';
 import { DurationEstimator } from './estimator.js';
