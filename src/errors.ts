@@ -66,7 +66,7 @@ export interface APIErrorDetails {
   code: string;
   /** DashScope's `request_id`, for support tickets; undefined when the answer had none. */
   requestId: string | undefined;
-  /** For 429 answers: how long the server asked us to wait, from `Retry-After`. */
+  /** How long the server asked us to wait, from `Retry-After` (any status: 429, 503, …). */
   retryAfterMs?: number | undefined;
 }
 
@@ -79,12 +79,18 @@ export class APIError extends LivePortraitError {
   readonly code: string;
   /** DashScope's `request_id`, for support tickets. */
   readonly requestId: string | undefined;
+  /**
+   * How long the server asked us to wait before trying again, from its `Retry-After` header (seconds or
+   * an HTTP date), on any status; undefined when it did not say. Retries honor it up to `maxRetryDelay`.
+   */
+  readonly retryAfterMs: number | undefined;
 
   constructor(message: string, details: APIErrorDetails) {
     super(message);
     this.status = details.status;
     this.code = details.code;
     this.requestId = details.requestId;
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -107,13 +113,6 @@ export class NotFoundError extends APIError {
 /** HTTP 429: throttled (`Throttling.*`, retried) or a billing block (`…BillOverdue`, never retried). */
 export class RateLimitError extends APIError {
   override readonly name = 'RateLimitError';
-  /** How long the server asked us to wait, from `Retry-After`; undefined when it did not say. */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(message: string, details: APIErrorDetails) {
-    super(message, details);
-    this.retryAfterMs = details.retryAfterMs;
-  }
 }
 /** HTTP 500 and above: DashScope or a gateway in front of it failed. */
 export class InternalServerError extends APIError {

@@ -69,16 +69,26 @@ export interface BackoffOptions {
 }
 
 /**
- * The wait before retry number `retry` (1-based): the server's `Retry-After` when it gave one,
+ * The wait before retry number `retry` (1-based): the server's `Retry-After` when it gave one (on any
+ * retried status, see {@link retryAfterMs}),
  * otherwise exponential backoff with jitter (between half and all of `base * 2^(retry-1)`).
  * Either way clamped to `maxRetryDelay`.
  */
 export function retryDelay(error: unknown, retry: number, options: BackoffOptions): number {
-  const asked = error instanceof RateLimitError ? error.retryAfterMs : undefined;
+  const asked = retryAfterMs(error);
   if (asked !== undefined) return Math.min(asked, options.maxRetryDelay);
   const exponential = (options.baseDelay ?? 500) * 2 ** (retry - 1);
   const jittered = exponential * (0.5 + options.random() / 2);
   return Math.min(jittered, options.maxRetryDelay);
+}
+
+/**
+ * How long the server asked to wait before the next try (its `Retry-After`, in ms), for any failure it
+ * answered: 429, 503 or any other status. Undefined when it did not say or `error` is no answer at all.
+ * Not clamped: callers clamp it by their own ceiling (`maxRetryDelay`).
+ */
+export function retryAfterMs(error: unknown): number | undefined {
+  return error instanceof APIError ? error.retryAfterMs : undefined;
 }
 
 /**
