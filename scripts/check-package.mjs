@@ -19,7 +19,7 @@ const NAME = pkg.name;
 
 // The package's own public surface, as a user reaches it.
 const MAIN_EXPORTS = ['LivePortraitClient', 'generateVideo', 'LivePortraitError'];
-const TESTING_EXPORTS = ['startEmulator'];
+const TESTING_EXPORTS = ['startEmulator', 'createEmulatorDispatcher'];
 // Which source each built bin comes from (tsup.config.ts), to say what is missing when a bin is.
 const BIN_SOURCES = { 'dist/cli.js': 'src/cli/main.ts', 'dist/emulator.js': 'src/testing/bin.ts' };
 // What may ship. Anything else in the tarball is a leak of the repo (tests, sources, assets, secrets).
@@ -266,6 +266,11 @@ async function main() {
   const emuName = 'bin dashscope-liveportrait-emulator: starts with --port 0 and prints its URL';
   if (needInstall(emuName)) await check(emuName, checkEmulatorBin);
 
+  for (const kind of ['import', 'require']) {
+    const name = `${kind}: a whole job through createEmulatorDispatcher (no port), video saved`;
+    if (needInstall(name)) await check(name, () => checkDispatcherJob(kind));
+  }
+
   const generateName = "bin liveportrait generate --out v.mp4 --base-url <the tarball's emulator bin>";
   if (needInstall(generateName)) await check(generateName, checkCliGenerate);
 }
@@ -441,6 +446,41 @@ function checkTypes() {
   if (missing.length)
     throw new CheckFailed(`never resolved to ${missing.join(', ')}`, [...new Set(resolved)].join('\n'));
   return 'ESM -> .d.ts, CJS -> .d.cts for both entries';
+}
+
+/**
+ * The README's way to test an app: the SDK with the emulator's dispatcher, from the installed tarball,
+ * in both module formats (the client from the main entry, the dispatcher from ./testing).
+ */
+function checkDispatcherJob(kind) {
+  const ext = kind === 'import' ? 'mjs' : 'cjs';
+  const load = (spec) => (kind === 'import' ? `await import('${spec}')` : `require('${spec}')`);
+  const out = join(consumer, `dispatched-${ext}.mp4`);
+  const file = join(consumer, `dispatcher-job.${ext}`);
+  writeFileSync(
+    file,
+    `(async () => {\n` +
+      `const { LivePortraitClient } = ${load(NAME)};\n` +
+      `const { createEmulator, createEmulatorDispatcher } = ${load(`${NAME}/testing`)};\n` +
+      `const emulator = createEmulator({ apiKeys: ['sk-check'], timeScale: 0.001 });\n` +
+      `const dispatcher = createEmulatorDispatcher({ emulator });\n` +
+      `const client = new LivePortraitClient({ apiKey: 'sk-check', dispatcher, pollSchedule: { initialMs: 10, maxMs: 50 } });\n` +
+      `const video = await client.generateVideo('https://example.com/face.png', 'https://example.com/voice.mp3', { output: ${JSON.stringify(out)} });\n` +
+      `await client.close();\n` +
+      `await dispatcher.close();\n` +
+      `console.log('RESULT ' + JSON.stringify({ videoUrl: video.videoUrl, outputPath: video.outputPath }));\n` +
+      `})().catch((error) => { console.error(error); process.exit(1); });\n`,
+  );
+  const r = run(process.execPath, [file], { cwd: consumer, timeout: 60_000 });
+  if (r.status !== 0) throw new CheckFailed(`node exited ${r.status}`, r.out);
+  const result = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!result) throw new CheckFailed('printed no result', r.out);
+  const { videoUrl } = JSON.parse(result.slice('RESULT '.length));
+  if (!videoUrl.startsWith('https://dashscope.aliyuncs.com/results/'))
+    throw new CheckFailed(`video URL ${videoUrl} is not the emulator's default host`);
+  const head = readFileSync(out).subarray(4, 8).toString('latin1');
+  if (head !== 'ftyp') throw new CheckFailed(`the saved video does not start with an ftyp box (${head})`);
+  return `saved ${kb(statSync(out).size)} from ${new URL(videoUrl).origin}`;
 }
 
 function checkCliBin() {

@@ -29,6 +29,15 @@ export interface DashScopeHandlersOptions extends EmulatorOptions {
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
+/** Where handlers built from `options` answer: the API base URL and the origin of result and upload URLs. */
+export function servedBases(options: Pick<DashScopeHandlersOptions, 'baseURL' | 'resultsBaseURL'>): {
+  apiBase: string;
+  resultsOrigin: string;
+} {
+  const apiBase = trimSlash(options.baseURL ?? DEFAULT_BASE_URL);
+  return { apiBase, resultsOrigin: trimSlash(options.resultsBaseURL ?? new URL(apiBase).origin) };
+}
+
 /**
  * msw request handlers emulating DashScope's LivePortrait endpoints, for code that uses global fetch.
  * @example
@@ -37,8 +46,7 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '');
  */
 export function createDashScopeHandlers(options: DashScopeHandlersOptions = {}): HttpHandler[] {
   const emulator = options.emulator ?? createEmulator(options);
-  const apiBase = trimSlash(options.baseURL ?? DEFAULT_BASE_URL);
-  const resultsOrigin = trimSlash(options.resultsBaseURL ?? new URL(apiBase).origin);
+  const { apiBase, resultsOrigin } = servedBases(options);
   const handlers = ROUTES.map((route) => {
     const register = route.method === 'GET' ? http.get : route.method === 'HEAD' ? http.head : http.post;
     const base = route.base === 'api' ? apiBase : resultsOrigin;

@@ -1,13 +1,19 @@
 /**
  * `dashscope-liveportrait/testing`: an emulator of the DashScope endpoints the SDK uses, for testing
- * apps without the network. Two ways to run it, serving the same handlers:
- * - `startEmulator()`: a real HTTP server on a loopback port (any HTTP client, faults down to TCP resets);
- * - `createDashScopeHandlers()`: msw handlers, for code that calls global `fetch`.
+ * apps without the network. Three ways to run it, serving the same handlers:
+ * - `createEmulatorDispatcher()`: an undici `Dispatcher` for the SDK's `dispatcher` option, in-process;
+ * - `createDashScopeHandlers()`: msw handlers, for code that calls global `fetch`;
+ * - `startEmulator()`: a real HTTP server on a loopback port (any HTTP client, faults down to TCP resets).
  *
  * Needs the optional peer dependency `msw` (2.x). The main entry of the package never loads it.
  */
 export type { ApiKeyEntry, ApiKeyRegistry } from './accounts.js';
 export { createManualClock, formatTaskTime, type ManualClock, type Now } from './clock.js';
+export {
+  createEmulatorDispatcher,
+  type EmulatorDispatcher,
+  type EmulatorDispatcherOptions,
+} from './dispatcher.js';
 export type {
   Fault,
   FaultController,

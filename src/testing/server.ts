@@ -7,8 +7,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { getResponse, type HttpHandler } from 'msw';
+import type { HttpHandler } from 'msw';
 import type { ApiKeyRegistry } from './accounts.js';
+import { answerRequest } from './answer.js';
 import type { FaultController } from './faults.js';
 import { createDashScopeHandlers } from './handlers.js';
 import type { EmulatorStats, LogEntry } from './log.js';
@@ -133,42 +134,23 @@ async function bridge(req: IncomingMessage, res: ServerResponse, origin: string,
   res.once('close', () => {
     if (!res.writableFinished) aborter.abort();
   });
-  const method = req.method ?? 'GET';
-  const hasBody = method !== 'GET' && method !== 'HEAD';
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
   }
-  // The body is streamed, not buffered: a `reset-before-body` fault really resets before reading it.
-  const request = new Request(new URL(req.url ?? '/', origin), {
-    method,
+  const answer = await answerRequest(handlers, {
+    url: new URL(req.url ?? '/', origin),
+    method: req.method ?? 'GET',
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-    duplex: 'half',
+    body: () => Readable.toWeb(req) as ReadableStream<Uint8Array>,
     signal: aborter.signal,
   });
-
-  let response: Response | undefined;
-  try {
-    response = await getResponse(handlers, request);
-  } catch (error) {
-    response = new Response(`emulator error: ${String(error)}`, { status: 500 });
-  }
   if (res.destroyed) return;
-  if (!response) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-    return;
-  }
-  if (response.type === 'error') {
+  if (answer.kind === 'reset') {
     // A real TCP RST (not a FIN), so clients see ECONNRESET as they would from a dropped connection.
     req.socket.resetAndDestroy();
     return;
   }
-  const body = method === 'HEAD' || !response.body ? undefined : Buffer.from(await response.arrayBuffer());
-  if (res.destroyed) return;
-  const answerHeaders = Object.fromEntries(response.headers);
-  // A known length, like DashScope's gateway sends, rather than chunked encoding.
-  if (body && !response.headers.has('content-length')) answerHeaders['content-length'] = String(body.length);
-  res.writeHead(response.status, answerHeaders);
-  res.end(body);
+  res.writeHead(answer.status, answer.statusText, answer.headers);
+  res.end(answer.body);
 }
