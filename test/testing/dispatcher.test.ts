@@ -73,9 +73,12 @@ function setup(options: { timeout?: number; maxRetries?: number } = {}) {
   return { clock, emulator, dispatcher, client, finishOnSubmit };
 }
 
-/** Waits (in event-loop turns, not time) until the emulator has logged `count` requests. */
+/** How long vi.waitFor may wait for something that happens in a few loop turns: only a defect takes this long. */
+const PATIENT = { timeout: 10_000 };
+
+/** Waits until the emulator has logged `count` requests (a hung one is logged when it arrives). */
 async function logged(emulator: { log: unknown[] }, count: number): Promise<void> {
-  await vi.waitFor(() => expect(emulator.log.length).toBeGreaterThanOrEqual(count), { timeout: 10_000 });
+  await vi.waitFor(() => expect(emulator.log.length).toBeGreaterThanOrEqual(count), PATIENT);
 }
 
 describe('whole jobs at the default base URL', () => {
@@ -351,14 +354,14 @@ describe('the dispatcher contract', () => {
         },
       );
     });
-    await vi.waitFor(() => expect(events).toContain('data'));
+    await vi.waitFor(() => expect(events).toContain('data'), PATIENT);
     // Unpaused, the rest would follow within the same turn; paused, nothing comes.
     for (let turn = 0; turn < 20; turn++) await new Promise((r) => setImmediate(r));
     expect(events).toEqual(['start', '200 video/mp4', 'data']);
     while (events.at(-1) !== 'end') {
       const seen = events.length;
       controller?.resume();
-      await vi.waitFor(() => expect(events.length).toBeGreaterThan(seen));
+      await vi.waitFor(() => expect(events.length).toBeGreaterThan(seen), PATIENT);
     }
     await ended;
     expect(new Uint8Array(Buffer.concat(chunks))).toEqual(sampleVideo());
