@@ -1,4 +1,27 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * Dependencies published as ESM only. The CommonJS build bundles them: a `require()` of an ES module
+ * works in plain node ≥ 20.19 but not in every CJS loader (tsx running a `.cts` file crashes with
+ * "request for 'is-network-error' is not in cache"). The ESM build keeps them external, as usual.
+ */
+const ESM_ONLY_DEPENDENCIES = ['p-retry', 'is-network-error'];
+
+/** Marks `names` external in the ESM build only (tsup's `noExternal` applies to every format). */
+function externalInEsmOnly(names: string[]): EsbuildPlugin {
+  const filter = new RegExp(
+    `^(${names.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`,
+  );
+  return {
+    name: 'external-in-esm-only',
+    setup(build) {
+      if (build.initialOptions.format !== 'esm') return;
+      build.onResolve({ filter }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
 
 // Two library entries (ESM + CJS, each with its own .d.ts/.d.cts) and two bins.
 // The bins are ESM only: they are run by node, never imported.
@@ -12,6 +35,10 @@ export default defineConfig([
     target: 'node20',
     splitting: false,
     shims: true,
+    // esbuild renames classes it must rename apart (`_ValidationError`); users see `.name` in stacks.
+    keepNames: true,
+    noExternal: ESM_ONLY_DEPENDENCIES,
+    esbuildPlugins: [externalInEsmOnly(ESM_ONLY_DEPENDENCIES)],
   },
   {
     entry: { cli: 'src/cli/main.ts', emulator: 'src/testing/bin.ts' },
@@ -20,6 +47,7 @@ export default defineConfig([
     // Bins are run, not debugged into by users; maps would double the tarball (the emulator embeds a video).
     sourcemap: false,
     splitting: false,
+    keepNames: true,
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

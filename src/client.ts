@@ -129,17 +129,19 @@ export class LivePortraitClient {
   }
 
   /**
-   * Streams the video to `destPath` through a temporary file renamed into place when complete: on
-   * failure or abort nothing is left at `destPath`. An expired link (24 h after the task ended)
-   * rejects with `ResultExpiredError`.
+   * Streams the video to `destPath` through a temporary file synced to disk and renamed into place when
+   * complete: on failure or abort nothing is left at `destPath`. An expired link (24 h after the task
+   * ended) rejects with `ResultExpiredError`; a missing or unwritable directory or a full disk with
+   * `SaveFailedError`, which keeps the task id (when given a result) and the URL to download again.
    */
   async downloadVideo(
-    resultOrUrl: Pick<VideoResult, 'videoUrl'> | string,
+    resultOrUrl: (Pick<VideoResult, 'videoUrl'> & Partial<Pick<VideoResult, 'taskId'>>) | string,
     destPath: string,
     options: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    const url = typeof resultOrUrl === 'string' ? resultOrUrl : resultOrUrl.videoUrl;
-    return downloadToFile(this.#media.deps, parseVideoUrl(url), destPath, options);
+    const { videoUrl, taskId } =
+      typeof resultOrUrl === 'string' ? { videoUrl: resultOrUrl, taskId: undefined } : resultOrUrl;
+    return downloadToFile(this.#media.deps, { url: parseVideoUrl(videoUrl), taskId }, destPath, options);
   }
 
   /**

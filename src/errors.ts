@@ -4,12 +4,26 @@
  * Every error the SDK throws extends {@link LivePortraitError}, so `catch (e) { if (e instanceof
  * LivePortraitError) … }` is exhaustive. No error carries request headers, so the API key can never
  * end up in a message, a stack, `JSON.stringify(err)` or `util.inspect(err)`.
+ *
+ * `instanceof` works across copies of this package (its CommonJS and ESM builds loaded side by side,
+ * or two installs in one tree): see `internal/brand.ts`.
  */
 import type { z } from 'zod';
+import { brandClasses, isBrandedInstance } from './internal/brand.js';
 
 /** Base class of every error thrown by this SDK. */
 export class LivePortraitError extends Error {
   override readonly name: string = 'LivePortraitError';
+
+  /**
+   * `instanceof` that also recognizes errors made by another copy of this package (the other module
+   * format, another version in the tree): an error is an instance of `ValidationError` when it was made
+   * by any copy's `ValidationError` or a subclass of it, and of nothing else.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of `instanceof`, a subclass too.
+    return isBrandedInstance(this, value);
+  }
 
   /** Enumerable fields only, so `JSON.stringify(err)` carries the useful parts and nothing more. */
   toJSON(): Record<string, unknown> {
@@ -247,6 +261,40 @@ export class ResultExpiredError extends LivePortraitError {
   }
 }
 
+/**
+ * The video exists but could not be saved to `path`: a missing or unwritable directory, a full disk.
+ * The billed job is not lost: `videoUrl` stays valid 24 hours after the task ended, so download it
+ * again with `client.downloadVideo(error.videoUrl, path)` (or `liveportrait wait <taskId> --out PATH`).
+ */
+export class SaveFailedError extends LivePortraitError {
+  override readonly name = 'SaveFailedError';
+  /** The task that made the video; undefined when the download was given a bare URL. */
+  readonly taskId: string | undefined;
+  /** The video's signed URL, to download it again (it is the only way to the video without a new job). */
+  readonly videoUrl: string;
+  /** Absolute path the video was to be saved to. */
+  readonly path: string;
+  /** What went wrong, in a few words, e.g. `the directory /data/out does not exist`. */
+  readonly reason: string;
+
+  constructor(
+    details: { path: string; videoUrl: string; taskId?: string | undefined; reason: string },
+    options?: ErrorOptions,
+  ) {
+    const cli = details.taskId ? ` or \`liveportrait wait ${details.taskId} --out PATH\`` : '';
+    super(
+      `Could not save the video${details.taskId ? ` of task ${details.taskId}` : ''} to ${details.path}: ` +
+        `${details.reason}. The video is not lost: download it again with ` +
+        `client.downloadVideo(error.videoUrl, path)${cli} (its link is valid 24 hours after the task ended)`,
+      options,
+    );
+    this.taskId = details.taskId;
+    this.videoUrl = details.videoUrl;
+    this.path = details.path;
+    this.reason = details.reason;
+  }
+}
+
 /** What an HTTP answer looked like, as far as error mapping needs it. */
 export interface ErrorAnswer {
   status: number;
@@ -355,3 +403,28 @@ function snippet(text: string): string {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+// Every error class under its public name: its brand for `instanceof` across copies, and its `name`.
+brandClasses({
+  LivePortraitError,
+  ConfigurationError,
+  ValidationError,
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  RateLimitError,
+  InternalServerError,
+  ConnectionError,
+  RequestTimeoutError,
+  AbortError,
+  TaskFailedError,
+  TaskCanceledError,
+  TaskUnknownError,
+  WaitTimeoutError,
+  ImageRejectedError,
+  MediaUnreachableError,
+  ResultExpiredError,
+  SaveFailedError,
+});

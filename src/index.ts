@@ -29,6 +29,7 @@ export {
   RateLimitError,
   RequestTimeoutError,
   ResultExpiredError,
+  SaveFailedError,
   TaskCanceledError,
   TaskFailedError,
   TaskUnknownError,

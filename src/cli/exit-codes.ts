@@ -16,6 +16,7 @@ import {
   PermissionDeniedError,
   RateLimitError,
   ResultExpiredError,
+  SaveFailedError,
   TaskCanceledError,
   TaskFailedError,
   TaskUnknownError,
@@ -78,19 +79,6 @@ const TASK_STATE_CODES = new Set(['UnsupportedOperation']);
 /** Thrown by the CLI itself for a bad command line; always {@link EXIT.USAGE}. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-}
-
-/** Thrown when `--out` could not be written although the video exists; always {@link EXIT.SAVE_FAILED}. */
-export class SaveFailedError extends Error {
-  override readonly name = 'SaveFailedError';
-  constructor(
-    message: string,
-    readonly taskId: string,
-    readonly videoUrl: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 /** The exit code for anything a command threw. Order matters: subclasses before their parents. */

@@ -6,12 +6,13 @@ import {
   APIError,
   ImageRejectedError,
   LivePortraitError,
+  SaveFailedError,
   TaskFailedError,
   ValidationError,
   WaitTimeoutError,
 } from '../index.js';
 import { explainIssues, type OptionValues } from './args.js';
-import { EXIT, type ExitCode, exitCodeFor, SaveFailedError, UsageError } from './exit-codes.js';
+import { EXIT, type ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
 
 /** What to print for one failure. */
 export interface FailureView {
@@ -71,11 +72,15 @@ function linesFor(
     return { lines: [error.message], fields: { name: error.name, message: error.message } };
   }
   if (error instanceof SaveFailedError) {
+    // The SDK's message speaks to code (client.downloadVideo); a shell user gets the command instead.
+    const again = error.taskId
+      ? `retry the download with: liveportrait wait ${error.taskId} --out PATH`
+      : 'retry the download with the URL above';
     return {
       lines: [
-        error.message,
+        `could not save the video to ${error.path}: ${error.reason}`,
         `video URL (valid 24 h): ${error.videoUrl}`,
-        `retry the download with: liveportrait wait ${error.taskId} --out PATH`,
+        again,
       ],
       fields: { name: error.name, message: error.message, taskId: error.taskId, videoUrl: error.videoUrl },
     };

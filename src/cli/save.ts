@@ -9,10 +9,11 @@ import {
   type DownloadProgress,
   type DownloadResult,
   ResultExpiredError,
+  SaveFailedError,
   type VideoResult,
 } from '../index.js';
 import type { CommandContext } from './commands.js';
-import { SaveFailedError, UsageError } from './exit-codes.js';
+import { UsageError } from './exit-codes.js';
 
 /**
  * Checks, before any job is submitted or waited for, that `out` can be written: finding out after a
@@ -33,7 +34,7 @@ export function checkOutPath(out: string): void {
   }
 }
 
-/** Saves `result`'s video to `out`; throws {@link SaveFailedError} unless interrupted or expired. */
+/** Saves `result`'s video to `out`; throws `SaveFailedError` unless interrupted or expired. */
 export async function saveVideo(
   context: CommandContext,
   result: VideoResult,
@@ -47,16 +48,15 @@ export async function saveVideo(
       onProgress: (progress) => reporter.detail(describeProgress(progress)),
     });
   } catch (error) {
-    // An interruption is reported by run.ts; an expired link cannot be fetched again (exit 5).
-    if (signal.aborted || error instanceof ResultExpiredError) throw error;
+    // An interruption is reported by run.ts; an expired link cannot be fetched again (exit 5); the SDK's
+    // own SaveFailedError (the file system refused) already says all there is to say.
+    if (signal.aborted || error instanceof ResultExpiredError || error instanceof SaveFailedError)
+      throw error;
+    // The download itself failed (network, server): the video is not lost either.
     const reason = error instanceof Error ? error.message : String(error);
     throw new SaveFailedError(
-      `could not save the video to ${out}: ${reason}`,
-      result.taskId,
-      result.videoUrl,
-      {
-        cause: error,
-      },
+      { path: resolve(out), videoUrl: result.videoUrl, taskId: result.taskId, reason },
+      { cause: error },
     );
   }
 }

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatElapsed, parseDuration } from '../../src/cli/duration.js';
-import { EXIT, EXIT_CODE_TABLE, exitCodeFor, SaveFailedError, UsageError } from '../../src/cli/exit-codes.js';
+import { EXIT, EXIT_CODE_TABLE, exitCodeFor, UsageError } from '../../src/cli/exit-codes.js';
+import { describeFailure } from '../../src/cli/failure.js';
 import { chooseMode, Reporter } from '../../src/cli/output.js';
 import {
   AbortError,
@@ -21,6 +22,7 @@ import {
   RateLimitError,
   RequestTimeoutError,
   ResultExpiredError,
+  SaveFailedError,
   TaskCanceledError,
   TaskFailedError,
   TaskUnknownError,
@@ -87,7 +89,10 @@ describe('exitCodeFor', () => {
     [api(InternalServerError, 503, 'ModelUnavailable'), EXIT.NETWORK_SERVER],
     [api(APIError, 408, 'RequestTimeOut'), EXIT.NETWORK_SERVER],
     [api(APIError, 200, 'InvalidResponse'), EXIT.NETWORK_SERVER],
-    [new SaveFailedError('x', 't', 'https://v'), EXIT.SAVE_FAILED],
+    [
+      new SaveFailedError({ path: '/v.mp4', videoUrl: 'https://v', taskId: 't', reason: 'x' }),
+      EXIT.SAVE_FAILED,
+    ],
     [new AbortError('x'), EXIT.INTERRUPTED],
   ])('%s → %i', (error, code) => {
     expect(exitCodeFor(error)).toBe(code);
@@ -174,5 +179,24 @@ describe('Reporter', () => {
     reporter.failure('status', { error: { message: 'key sk-secret-1234 refused' } }, []);
     expect(out.writes.join('')).not.toContain('sk-secret-1234');
     expect(out.writes.join('')).toContain('key *** refused');
+  });
+});
+
+describe('describeFailure of the SDK SaveFailedError', () => {
+  it('speaks the CLI: the path and reason, the URL, and `liveportrait wait <id> --out PATH`', () => {
+    const error = new SaveFailedError({
+      path: '/out/v.mp4',
+      videoUrl: 'https://oss.example/v.mp4?Signature=s',
+      taskId: 'task-7',
+      reason: 'the directory /out does not exist',
+    });
+    const view = describeFailure(error);
+    expect(view.exitCode).toBe(EXIT.SAVE_FAILED);
+    expect(view.lines).toEqual([
+      'liveportrait: could not save the video to /out/v.mp4: the directory /out does not exist',
+      'video URL (valid 24 h): https://oss.example/v.mp4?Signature=s',
+      'retry the download with: liveportrait wait task-7 --out PATH',
+    ]);
+    expect(view.json).toMatchObject({ taskId: 'task-7', error: { videoUrl: error.videoUrl } });
   });
 });
