@@ -40,13 +40,15 @@ import { PollScheduler, systemSchedulerTime } from './polling/scheduler.js';
 import {
   type SucceededTask,
   submitInputSchema,
+  TASK_STATUSES,
   type Task,
+  type TaskStatus,
   toSubmitRequestWire,
   videoParamsSchema,
 } from './schemas.js';
 import { Transport } from './transport.js';
 import { checkWaitTimeout, parse, parseTaskId, parseVideoUrl } from './validation.js';
-import { DEFAULT_POLL_SCHEDULE, type PollSchedule, waitForTask } from './wait.js';
+import { DEFAULT_POLL_SCHEDULE, type PollSchedule, type WaitOptions, waitForTask } from './wait.js';
 
 /**
  * A DashScope LivePortrait client. One instance holds one keep-alive connection pool: reuse it, and
@@ -229,8 +231,8 @@ export class LivePortraitClient {
       const job = await endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), signal);
       const submittedWall = this.#scheduler.wallNow();
       onSubmitted?.({ taskId: job.taskId, requestId: job.requestId });
-      // A task just submitted is PENDING: the first poll can wait one gap.
-      const wait = { signal, timeout, onProgress };
+      // A task just submitted is PENDING: the first poll can wait one gap, and a timeout before it says so.
+      const wait = { signal, timeout, onProgress, initialStatus: submittedStatus(job.status) };
       result = toVideoResult(await this.#wait(job.taskId, wait, this.#schedule.initialMs, submittedWall));
     } finally {
       release();
@@ -276,10 +278,13 @@ export class LivePortraitClient {
     });
   }
 
-  /** `submittedWall`: when this client submitted the task (epoch ms), so bulk sweeps cover it at once. */
+  /**
+   * `submittedWall`: when this client submitted the task (epoch ms), so bulk sweeps cover it at once;
+   * `initialStatus`: what submit said, for a timeout before the first poll.
+   */
   #wait(
     taskId: string,
-    options: WaitForTaskOptions,
+    options: WaitForTaskOptions & Pick<WaitOptions, 'initialStatus'>,
     firstPollAfterMs: number,
     submittedWall: number | undefined,
   ): Promise<SucceededTask> {
@@ -316,6 +321,11 @@ export async function generateVideo(
   } finally {
     await client.close();
   }
+}
+
+/** Submit's `task_status` as a known status, for the wait's timeout error; anything else is not one. */
+function submittedStatus(status: string): TaskStatus | undefined {
+  return (TASK_STATUSES as readonly string[]).includes(status) ? (status as TaskStatus) : undefined;
 }
 
 function mediaSpec(image: MediaInput, audio: MediaInput): InputSpec {

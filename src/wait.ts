@@ -92,6 +92,11 @@ export interface WaitOptions {
   schedule?: PollSchedule | undefined;
   /** Wait this long before the first poll (a task just submitted is certainly still PENDING). */
   firstPollAfterMs?: number | undefined;
+  /**
+   * The status already known before any poll (submit answered `PENDING`): a timeout before the first
+   * poll succeeds reports it as `lastStatus` instead of "no status seen".
+   */
+  initialStatus?: TaskStatus | undefined;
 }
 
 /** The reason a wait's own signal aborts with when its deadline passes. */
@@ -153,7 +158,8 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
   } catch (error) {
     if (signal?.aborted) throw new AbortError('The wait was aborted', { cause: signal.reason });
     if (life?.signal.aborted && life.signal.reason === DEADLINE) {
-      throw new WaitTimeoutError({ taskId, lastStatus, timeoutMs: timeoutMs ?? 0 });
+      const seen = lastStatus ?? options.initialStatus;
+      throw new WaitTimeoutError({ taskId, lastStatus: seen, timeoutMs: timeoutMs ?? 0 });
     }
     throw error;
   } finally {
