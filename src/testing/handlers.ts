@@ -50,7 +50,10 @@ export function createDashScopeHandlers(options: DashScopeHandlersOptions = {}):
   const handlers = ROUTES.map((route) => {
     const register = route.method === 'GET' ? http.get : route.method === 'HEAD' ? http.head : http.post;
     const base = route.base === 'api' ? apiBase : resultsOrigin;
-    return register(`${base}${route.path}`, ({ request, params }) =>
+    // The real gateway accepts every path with or without a trailing slash (the official Python SDK
+    // submits without one). msw's matching accepts an extra slash after a pattern that has none, so
+    // each pattern is registered without its own.
+    return register(`${base}${trimSlash(route.path)}`, ({ request, params }) =>
       runRoute(route, { request, params: stringParams(params), emulator, resultsOrigin }),
     );
   });
