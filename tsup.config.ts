@@ -23,11 +23,20 @@ function externalInEsmOnly(names: string[]): EsbuildPlugin {
   };
 }
 
-// Two library entries (ESM + CJS, each with its own .d.ts/.d.cts) and two bins.
+// Three library entries (ESM + CJS, each with its own .d.ts/.d.cts) and two bins.
 // The bins are ESM only: they are run by node, never imported.
+// `ai-sdk` imports the main entry by the package's own name, kept external: at run time Node resolves it
+// to dist/index.{js,cjs} (a package may import itself by name), so the error classes a user imports
+// from 'dashscope-liveportrait' are the ones the AI SDK model throws, and a client passed in is the
+// same class, not a bundled copy.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      'testing/index': 'src/testing/index.ts',
+      'ai-sdk/index': 'src/ai-sdk/index.ts',
+    },
+    external: ['dashscope-liveportrait'],
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,

