@@ -20,6 +20,8 @@ const NAME = pkg.name;
 // The package's own public surface, as a user reaches it.
 const MAIN_EXPORTS = ['LivePortraitClient', 'generateVideo', 'LivePortraitError'];
 const TESTING_EXPORTS = ['startEmulator', 'createEmulatorDispatcher'];
+const AI_SDK_EXPORTS = ['createLivePortrait'];
+const TYPED_EXPORTS = [...MAIN_EXPORTS, ...TESTING_EXPORTS, ...AI_SDK_EXPORTS];
 // Which source each built bin comes from (tsup.config.ts), to say what is missing when a bin is.
 const BIN_SOURCES = { 'dist/cli.js': 'src/cli/main.ts', 'dist/emulator.js': 'src/testing/bin.ts' };
 // What may ship. Anything else in the tarball is a leak of the repo (tests, sources, assets, secrets).
@@ -231,10 +233,10 @@ async function main() {
     `${JSON.stringify({ name: 'lp-consumer', version: '0.0.0', private: true, type: 'module' }, null, 2)}\n`,
   );
   let installed = false;
-  await check('install tarball (+ msw@2, the optional peer of ./testing) into a fresh project', () => {
-    const r = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'msw@2'], {
-      cwd: consumer,
-    });
+  // `ai` unpinned: what npm picks on this Node is what a user gets (6 on Node 20, 7 on Node >= 22).
+  await check('install tarball (+ msw@2 and ai, the optional peers of ./testing and ./ai-sdk)', () => {
+    const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'msw@2', 'ai'];
+    const r = run(npm, args, { cwd: consumer });
     if (r.status !== 0) throw new CheckFailed(`npm install exited ${r.status}`, quiet(r.out));
     if (!existsSync(join(consumer, 'node_modules', NAME, 'package.json'))) {
       throw new CheckFailed(`node_modules/${NAME} missing after install`, quiet(r.out));
@@ -250,6 +252,7 @@ async function main() {
   for (const [spec, names] of [
     [NAME, MAIN_EXPORTS],
     [`${NAME}/testing`, TESTING_EXPORTS],
+    [`${NAME}/ai-sdk`, AI_SDK_EXPORTS],
   ]) {
     for (const kind of ['import', 'require']) {
       const name = `${kind}('${spec}') gives ${names.join(', ')}`;
@@ -273,6 +276,12 @@ async function main() {
 
   const generateName = "bin liveportrait generate --out v.mp4 --base-url <the tarball's emulator bin>";
   if (needInstall(generateName)) await check(generateName, checkCliGenerate);
+
+  const aiName = "ai-sdk: experimental_generateVideo with liveportrait.video() on the tarball's emulator bin";
+  if (needInstall(aiName)) await check(aiName, checkAiSdkGenerate);
+
+  const peersName = 'ai-sdk: one error tree with the main entry (ESM and CJS); the main entry loads no ai';
+  if (needInstall(peersName)) await check(peersName, checkAiSdkIsolation);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -394,14 +403,20 @@ function checkTypes() {
   const body = (from) =>
     `import { ${MAIN_EXPORTS.join(', ')}, VERSION } from '${NAME}';\n` +
     `import { ${TESTING_EXPORTS.join(', ')} } from '${NAME}/testing';\n` +
+    `import { ${AI_SDK_EXPORTS.join(', ')} } from '${NAME}/ai-sdk';\n` +
     `${from}\n` +
     `type IsAny<T> = 0 extends 1 & T ? true : false;\n` +
-    `const notAny: [${[...MAIN_EXPORTS, ...TESTING_EXPORTS].map((n) => `IsAny<typeof ${n}>`).join(', ')}] = [${[...MAIN_EXPORTS, ...TESTING_EXPORTS].map(() => 'false').join(', ')}];\n` +
+    `const notAny: [${TYPED_EXPORTS.map((n) => `IsAny<typeof ${n}>`).join(', ')}] = [${TYPED_EXPORTS.map(() => 'false').join(', ')}];\n` +
     `const version: string = VERSION;\n` +
     `const client: InstanceType<typeof LivePortraitClient> | undefined = undefined;\n` +
     `const isError = (e: unknown): e is LivePortraitError => e instanceof LivePortraitError;\n` +
-    `const fns: Function[] = [generateVideo, startEmulator];\n` +
-    `export { notAny, version, client, isError, fns };\n`;
+    `const fns: Function[] = [generateVideo, startEmulator, createLivePortrait];\n` +
+    // The subpath's types name the main entry's classes, not copies: a client of the main entry fits.
+    `const share = (c: InstanceType<typeof LivePortraitClient>) => createLivePortrait({ client: c });\n` +
+    // And its model is a VideoModel of whichever \`ai\` npm installed.
+    `import type { experimental_generateVideo } from 'ai';\n` +
+    `const model: Parameters<typeof experimental_generateVideo>[0]['model'] = share(null!).video();\n` +
+    `export { notAny, version, client, isError, fns, model };\n`;
   writeFileSync(join(consumer, 'esm.ts'), body('// ESM consumer: resolved through the "import" condition.'));
   writeFileSync(
     join(consumer, 'cjs.cts'),
@@ -441,11 +456,14 @@ function checkTypes() {
   const resolved = [...r.out.matchAll(/Module name '([^']+)' was successfully resolved to '([^']+)'/g)]
     .filter(([, spec]) => spec.startsWith(NAME))
     .map(([, spec, file]) => `${spec} -> ${relative(join(consumer, 'node_modules', NAME), file)}`);
-  const want = ['dist/index.d.ts', 'dist/index.d.cts', 'dist/testing/index.d.ts', 'dist/testing/index.d.cts'];
+  const want = ['index', 'testing/index', 'ai-sdk/index'].flatMap((e) => [
+    `dist/${e}.d.ts`,
+    `dist/${e}.d.cts`,
+  ]);
   const missing = want.filter((f) => !resolved.some((r) => r.endsWith(` -> ${f}`)));
   if (missing.length)
     throw new CheckFailed(`never resolved to ${missing.join(', ')}`, [...new Set(resolved)].join('\n'));
-  return 'ESM -> .d.ts, CJS -> .d.cts for both entries';
+  return 'ESM -> .d.ts, CJS -> .d.cts for all three entries';
 }
 
 /**
@@ -543,6 +561,80 @@ async function checkCliGenerate() {
       throw new CheckFailed(`v.mp4 does not start with an ftyp box (got ${JSON.stringify(head)})`);
     return `wrote v.mp4 (${kb(statSync(out).size)})`;
   });
+}
+
+/**
+ * The AI SDK subpath from the installed tarball, with the `ai` npm installed next to it: a real
+ * `experimental_generateVideo` against the tarball's emulator bin. It passes its own `download` because
+ * the AI SDK's default refuses loopback URLs (real DashScope links are public).
+ */
+async function checkAiSdkGenerate() {
+  return withEmulatorBin(['--port', '0', '--time-scale', '0.02'], async (baseURL) => {
+    const file = join(consumer, 'ai-sdk-generate.mjs');
+    writeFileSync(
+      file,
+      `import { experimental_generateVideo } from 'ai';\n` +
+        `import { createLivePortrait } from '${NAME}/ai-sdk';\n` +
+        `const liveportrait = createLivePortrait({ apiKey: 'sk-check-package', baseURL: process.argv[2] });\n` +
+        `const download = async ({ url }) => ({ data: new Uint8Array(await (await fetch(url)).arrayBuffer()), mediaType: undefined });\n` +
+        `const { video, providerMetadata } = await experimental_generateVideo({\n` +
+        `  model: liveportrait.video(),\n` +
+        `  prompt: { image: 'https://example.com/face.png' },\n` +
+        `  providerOptions: { liveportrait: { audioUrl: 'https://example.com/voice.mp3' } },\n` +
+        `  download,\n` +
+        `});\n` +
+        `await liveportrait.close();\n` +
+        `const ai = JSON.parse((await import('node:fs')).readFileSync('node_modules/ai/package.json', 'utf8')).version;\n` +
+        `const head = Buffer.from(video.uint8Array.subarray(4, 8)).toString('latin1');\n` +
+        `console.log('RESULT ' + JSON.stringify({ ai, head, bytes: video.uint8Array.length, taskId: providerMetadata.liveportrait?.taskId }));\n`,
+    );
+    const r = await runAsync(process.execPath, [file, baseURL], {}, 120_000);
+    if (r.status !== 0) throw new CheckFailed(`node exited ${r.status}`, r.out);
+    const line = r.out.split('\n').find((l) => l.startsWith('RESULT '));
+    if (!line) throw new CheckFailed('printed no result', r.out);
+    const res = JSON.parse(line.slice('RESULT '.length));
+    if (res.head !== 'ftyp')
+      throw new CheckFailed(`the video does not start with an ftyp box (got ${res.head})`);
+    if (!res.taskId) throw new CheckFailed('providerMetadata.liveportrait.taskId is missing', r.out);
+    return `ai@${res.ai}: ${kb(res.bytes)} MP4 of task ${res.taskId}`;
+  });
+}
+
+/**
+ * The subpath imports the main entry by the package's name instead of bundling a copy, so an error it
+ * throws is an instance of the `LivePortraitError` users import, in ESM and in CJS alike. And loading
+ * the main entry loads nothing of `ai` (the CJS require cache shows every file loaded).
+ */
+function checkAiSdkIsolation() {
+  const probe = (load) =>
+    `${load}\n` +
+    `let error;\n` +
+    `try { createLivePortrait().video('other'); } catch (e) { error = e; }\n` +
+    `if (!(error instanceof LivePortraitError)) throw new Error('not a LivePortraitError of the main entry: ' + error);\n`;
+  writeFileSync(
+    join(consumer, 'ai-sdk-errors.mjs'),
+    probe(
+      `import { LivePortraitError } from '${NAME}';\nimport { createLivePortrait } from '${NAME}/ai-sdk';`,
+    ),
+  );
+  writeFileSync(
+    join(consumer, 'ai-sdk-errors.cjs'),
+    `const { LivePortraitError } = require('${NAME}');\n` +
+      `const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](ai|@ai-sdk)[\\\\/]/.test(f));\n` +
+      `if (loaded.length) throw new Error('the main entry loaded ' + loaded.join(', '));\n` +
+      probe(`const { createLivePortrait } = require('${NAME}/ai-sdk');`),
+  );
+  for (const file of ['ai-sdk-errors.mjs', 'ai-sdk-errors.cjs']) {
+    const r = run(process.execPath, [file], { cwd: consumer, timeout: 60_000 });
+    if (r.status !== 0) throw new CheckFailed(`${file}: node exited ${r.status}`, r.out);
+  }
+  const main = ['dist/index.js', 'dist/index.cjs'].filter((p) =>
+    /(?:from|require\(|import\()\s*["'](?:ai|@ai-sdk\/[^"']+)["']/.test(
+      readFileSync(join(consumer, 'node_modules', NAME, p), 'utf8'),
+    ),
+  );
+  if (main.length) throw new CheckFailed(`${main.join(', ')} name ai or @ai-sdk/*`);
+  return 'ValidationError from ./ai-sdk is a LivePortraitError in ESM and CJS; main entry loads no ai';
 }
 
 /**
