@@ -8,6 +8,7 @@
 import type { experimental_startVideo, GetVideoStatusResult } from 'ai-v7';
 import { describe, expect, it, vi } from 'vitest';
 import { liveportrait } from '../../src/ai-sdk/index.js';
+import { ImageRejectedError, ValidationError } from '../../src/index.js';
 import { sampleVideo } from '../../src/testing/index.js';
 import { AUDIO, emulator, IMAGE } from '../helpers/setup.js';
 import { type GenerateVideo, generateVideoSuite } from './generate-suite.js';
@@ -81,15 +82,48 @@ describe.skipIf(nodeMajor < 22)('ai@7 (Node ≥ 22)', () => {
     ).rejects.toThrow(/^Task \S+ failed: InvalidURL/);
   });
 
-  it('experimental_getVideoStatus reports an unknown task as an error, and a bad operation with ValidationError', async () => {
-    const { experimental_getVideoStatus } = await aiV7();
+  it('experimental_getVideoStatus reports failed and unknown tasks as errors with their metadata', async () => {
+    const { experimental_startVideo, experimental_getVideoStatus } = await aiV7();
     const running = await emulator();
     const model = providerFor(running).video();
-    const status = await experimental_getVideoStatus(model, { operation: { taskId: 'no-such-task' } });
-    expect(status).toMatchObject({ status: 'error', error: expect.stringContaining('unknown to DashScope') });
+    const failing = { liveportrait: { audioUrl: 'https://example.com/fail.mp3' } };
+    const { operation } = await experimental_startVideo({ model, ...request, providerOptions: failing });
+    let status: GetVideoStatusResult = await experimental_getVideoStatus(model, { operation });
+    for (let polls = 0; status.status === 'pending' && polls < 1000; polls++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      status = await experimental_getVideoStatus(model, { operation });
+    }
+    const { taskId } = operation as { taskId: string };
+    expect(status).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/^Task \S+ failed: InvalidURL/),
+      providerMetadata: { liveportrait: { taskId, taskStatus: 'FAILED', code: 'InvalidURL' } },
+    });
+
+    const unknown = await experimental_getVideoStatus(model, { operation: { taskId: 'no-such-task' } });
+    expect(unknown).toMatchObject({
+      status: 'error',
+      error: expect.stringContaining('unknown to DashScope'),
+      providerMetadata: { liveportrait: { taskId: 'no-such-task', taskStatus: 'UNKNOWN' } },
+    });
+  });
+
+  it('doStart checks the image first when asked, and refuses an operation that is not { taskId }', async () => {
+    const { experimental_startVideo, experimental_getVideoStatus } = await aiV7();
+    const running = await emulator();
+    const model = providerFor(running).video();
+    const detect = { liveportrait: { audioUrl: AUDIO, detect: true } };
     await expect(
-      experimental_getVideoStatus(model, { operation: 'no-such-task', maxRetries: 0 }),
-    ).rejects.toThrow(/operation must be the \{ taskId \}/);
+      experimental_startVideo({
+        model,
+        prompt: { image: 'https://example.com/noface.png' },
+        providerOptions: detect,
+      }),
+    ).rejects.toBeInstanceOf(ImageRejectedError);
+    expect(running.log.filter((entry) => entry.route === 'submit')).toHaveLength(0);
+    await expect(experimental_getVideoStatus(model, { operation: 'no-such-task' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });
 
