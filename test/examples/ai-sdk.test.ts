@@ -1,5 +1,5 @@
 /**
- * examples/ai-sdk.ts as written, against the emulator: the default `liveportrait` provider reads the
+ * examples/ai-sdk.ts (the README's AI SDK snippet) as written, against the emulator: the default `liveportrait` provider reads the
  * environment, and the video lands on disk. The one thing added is `download`, because the AI SDK's
  * default refuses the emulator's loopback links (DashScope's real links are public).
  */
@@ -27,7 +27,8 @@ describe('examples/ai-sdk.ts', () => {
     const warn = vi.spyOn(console, 'warn');
     const dir = await mkdtemp(join(tmpdir(), 'lp-ai-sdk-example-'));
     try {
-      const out = await talkingPortrait(IMAGE, AUDIO, join(dir, 'v.mp4'), loopbackDownload);
+      const out = join(dir, 'v.mp4');
+      await talkingPortrait(IMAGE, AUDIO, out, loopbackDownload);
       expect(new Uint8Array(await readFile(out))).toEqual(sampleVideo());
       const [task] = running.tasks.all();
       expect(task?.parameters).toEqual({ template_id: 'calm', video_fps: 25 });
