@@ -11,7 +11,7 @@ import {
   type VideoResult,
   type WaitForTaskOptions,
 } from './client-types.js';
-import { type ClientOptions, resolveConfig } from './config.js';
+import { type ClientOptions, type ResolvedConfig, resolveConfig } from './config.js';
 import * as endpoints from './endpoints.js';
 import {
   AbortError,
@@ -21,7 +21,7 @@ import {
   ValidationError,
   type ValidationIssue,
 } from './errors.js';
-import { type Clock, type Sleep, systemSleep } from './internal/time.js';
+import { systemTime, type Time } from './internal/time.js';
 import { resolveLogger } from './logger.js';
 import { type DownloadOptions, type DownloadResult, downloadToFile } from './media/download.js';
 import {
@@ -35,8 +35,8 @@ import {
 } from './media/prepare.js';
 import type { MediaField, MediaInput } from './media/sources.js';
 import { Uploader } from './media/upload.js';
-import { JobSlots } from './polling/job-slots.js';
-import { PollScheduler, systemSchedulerTime } from './polling/scheduler.js';
+import { createLocalCoordinator } from './polling/coordinator.js';
+import type { Coordination } from './polling/ports.js';
 import {
   type SucceededTask,
   submitInputSchema,
@@ -57,14 +57,14 @@ import { DEFAULT_POLL_SCHEDULE, type PollSchedule, type WaitOptions, waitForTask
 export class LivePortraitClient {
   readonly #transport: Transport;
   readonly #schedule: PollSchedule;
-  readonly #clock: Clock;
-  readonly #sleep: Sleep = systemSleep;
   readonly #options: ClientOptions;
-  readonly #baseURL: string;
+  readonly #config: ResolvedConfig;
   readonly #media: MediaServices;
-  /** Shared by every wait of this client: one query budget, one timer. */
-  readonly #scheduler: PollScheduler;
-  readonly #jobSlots: JobSlots;
+  /** The account's budget, end detection and job limit, from the coordinator. */
+  readonly #coordination: Coordination;
+  readonly #time: Time;
+  /** Aborted by `close()`: every open wait ends with it. */
+  readonly #closing = new AbortController();
 
   /** @throws ConfigurationError when no API key is given or found, or the base URL is unusable. */
   constructor(options: ClientOptions = {}) {
@@ -72,15 +72,29 @@ export class LivePortraitClient {
     options = { ...options, logger: resolveLogger(options.logger) };
     const config = resolveConfig(options);
     this.#options = options;
-    this.#baseURL = config.baseURL;
+    this.#config = config;
     this.#schedule = { ...DEFAULT_POLL_SCHEDULE, ...options.pollSchedule };
+    const coordinator =
+      options.coordinator ??
+      createLocalCoordinator({
+        queriesPerSecond: config.pollBudget,
+        maxConcurrentJobs: config.maxConcurrentJobs,
+        // Sweeps need not look more often than the waits would poll where an end is likely.
+        sweepIntervalMs: this.#schedule.initialMs,
+      });
+    this.#coordination = coordinator.connect({
+      listTasks: (query, signal) => endpoints.listTasks(this.#transport, query, signal),
+      logger: options.logger,
+    });
+    this.#time = this.#coordination.time ?? systemTime;
     this.#transport = new Transport({
       ...config,
       dispatcher: options.dispatcher,
       defaultHeaders: options.defaultHeaders,
       workspace: options.workspace,
       logger: options.logger,
-      sleep: this.#sleep,
+      budget: this.#coordination.budget,
+      sleep: this.#time.sleep,
       random: Math.random,
     });
     const mediaDeps = {
@@ -88,21 +102,10 @@ export class LivePortraitClient {
       timeout: config.timeout,
       maxRetries: config.maxRetries,
       maxRetryDelay: config.maxRetryDelay,
-      sleep: this.#sleep,
+      sleep: this.#time.sleep,
       random: Math.random,
     };
     this.#media = { deps: mediaDeps, uploader: new Uploader(this.#transport, mediaDeps) };
-    const time = options.schedulerTime ?? systemSchedulerTime;
-    this.#clock = time.clock;
-    this.#scheduler = new PollScheduler({
-      pollBudget: config.pollBudget,
-      schedule: this.#schedule,
-      time,
-      random: Math.random,
-      listTasks: (query, signal) => endpoints.listTasks(this.#transport, query, signal),
-      logger: options.logger,
-    });
-    this.#jobSlots = new JobSlots(config.maxConcurrentJobs);
   }
 
   /** Checks that a portrait is usable (`liveportrait-detect`). Billed per image. A local image is uploaded first. */
@@ -164,8 +167,7 @@ export class LivePortraitClient {
   /** One query of a task's state. */
   async getTask(taskId: string, options: RequestOptions = {}): Promise<Task> {
     const id = parseTaskId(taskId);
-    // It spends the same per-account budget as the waits' polls: they leave room for it.
-    this.#scheduler.debit();
+    // It spends from the same per-account budget as the waits' polls (the transport takes the token).
     return endpoints.queryTask(this.#transport, id, options.signal);
   }
 
@@ -189,7 +191,7 @@ export class LivePortraitClient {
   async waitForTask(taskId: string, options: WaitForTaskOptions = {}): Promise<VideoResult> {
     const id = parseTaskId(taskId);
     checkWaitTimeout(options.timeout);
-    return toVideoResult(await this.#wait(id, options, 0, undefined));
+    return toVideoResult(await this.#wait(id, options));
   }
 
   /** Image check (optional), submit, wait: a finished video from two URLs. */
@@ -223,17 +225,24 @@ export class LivePortraitClient {
       const check = await endpoints.detectImage(this.#transport, valid.imageUrl, signal);
       if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
     }
-    const release = await this.#jobSlots.acquire(signal).catch((reason: unknown) => {
+    const release = await this.#coordination.jobs.acquire(signal).catch((reason: unknown) => {
       throw new AbortError('The job was aborted while waiting for a free slot', { cause: reason });
     });
     let result: VideoResult;
     try {
       const job = await endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), signal);
-      const submittedWall = this.#scheduler.wallNow();
+      const submittedAt = this.#time.wallNow();
       onSubmitted?.({ taskId: job.taskId, requestId: job.requestId });
       // A task just submitted is PENDING: the first poll can wait one gap, and a timeout before it says so.
-      const wait = { signal, timeout, onProgress, initialStatus: submittedStatus(job.status) };
-      result = toVideoResult(await this.#wait(job.taskId, wait, this.#schedule.initialMs, submittedWall));
+      const wait = {
+        signal,
+        timeout,
+        onProgress,
+        initialStatus: submittedStatus(job.status),
+        firstPollAfterMs: this.#schedule.initialMs,
+        submittedAt,
+      };
+      result = toVideoResult(await this.#wait(job.taskId, wait));
     } finally {
       release();
     }
@@ -247,13 +256,14 @@ export class LivePortraitClient {
    * open reject with `AbortError`; the jobs themselves keep running on DashScope.
    */
   async close(): Promise<void> {
-    this.#scheduler.close();
+    this.#closing.abort(new Error('client closed'));
+    await this.#coordination.close();
     await this.#transport.close();
   }
 
   /** Keeps `util.inspect(client)` short and free of secrets. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `LivePortraitClient { baseURL: '${this.#baseURL}' }`;
+    return `LivePortraitClient { baseURL: '${this.#config.baseURL}' }`;
   }
 
   /**
@@ -279,26 +289,25 @@ export class LivePortraitClient {
   }
 
   /**
-   * `submittedWall`: when this client submitted the task (epoch ms), so bulk sweeps cover it at once;
+   * `submittedAt`: when this client submitted the task (epoch ms), so bulk sweeps cover it at once;
    * `initialStatus`: what submit said, for a timeout before the first poll.
    */
   #wait(
     taskId: string,
-    options: WaitForTaskOptions & Pick<WaitOptions, 'initialStatus'>,
-    firstPollAfterMs: number,
-    submittedWall: number | undefined,
+    options: WaitForTaskOptions & Pick<WaitOptions, 'firstPollAfterMs' | 'submittedAt' | 'initialStatus'>,
   ): Promise<SucceededTask> {
     return waitForTask(
       {
-        // No transport retries: the scheduler retries a failed poll itself, within the budget.
+        // No transport retries: the wait's next poll is its retry, on its schedule.
         fetchTask: (signal) => endpoints.queryTask(this.#transport, taskId, signal, 0),
-        clock: this.#clock,
-        sleep: this.#scheduler.sleep,
+        time: this.#time,
         random: Math.random,
         logger: this.#options.logger,
-        gate: this.#scheduler.open(taskId, submittedWall),
+        detector: this.#coordination.detector,
+        closed: this.#closing.signal,
+        maxRetryDelay: this.#config.maxRetryDelay,
       },
-      { taskId, ...options, schedule: this.#schedule, firstPollAfterMs },
+      { taskId, ...options, schedule: this.#schedule },
     );
   }
 }

@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { ConfigurationError } from './errors.js';
 import type { Logger } from './logger.js';
-import type { SchedulerTime } from './polling/scheduler.js';
+import type { Coordinator } from './polling/ports.js';
 import type { PollSchedule } from './wait.js';
 
 /** The documented endpoint (China, Beijing region: LivePortrait needs a Beijing API key). */
@@ -34,27 +34,30 @@ export interface ClientOptions {
   /** Receives debug lines: method, path, status, attempt, request id, timing. Never the key. */
   logger?: Logger | undefined;
   /**
-   * Gaps between polls while waiting: `initialMs` is the gap where an end is likely (and before the
-   * first poll of a job just submitted); beyond that the gap grows by `factor` up to `maxMs`.
-   * Default: 1 s growing by 25% per poll up to 5 s, ±10% jitter.
+   * Gaps between a wait's polls: `initialMs` first (also before the first poll of a job just
+   * submitted, and the shortest gap between two sweeps of the task list), growing by `factor` per poll
+   * up to `maxMs`. Default: 1 s growing by 1% per poll up to 5 s, ±10% jitter.
    */
   pollSchedule?: Partial<PollSchedule> | undefined;
   /**
-   * Task queries per second all waits of this client may send together (polls and task lists).
-   * DashScope allows 20 per Alibaba Cloud account, all keys and processes together: lower it when
-   * other processes share the account. Shrinks by itself on a 429 and recovers slowly. Default 20.
+   * Task queries per second this client may send (polls, task lists, `getTask`). DashScope allows 20
+   * per Alibaba Cloud account, all keys and processes together: lower it when other processes share
+   * the account. Shrinks by itself on a 429 and recovers slowly. Default 20. With `coordinator`, set
+   * the rate there instead.
    */
   pollBudget?: number | undefined;
   /**
    * Jobs of `generateVideo()` submitted and not yet ended at once; further calls wait in the client
    * (their `signal` still aborts them) instead of being refused by DashScope. Default: no limit.
+   * With `coordinator`, set the limit there instead.
    */
   maxConcurrentJobs?: number | undefined;
   /**
-   * @internal For tests and benchmarks only, not part of the public API and not covered by semver:
-   * the clocks and timer of the poll scheduler (e.g. a scaled clock shared with the emulator).
+   * Where the account's query and submit budget, `maxConcurrentJobs` and bulk end detection live.
+   * Default: in this client, from `pollBudget` and `maxConcurrentJobs`. Pass one
+   * `createLocalCoordinator()` to several clients to make them share it, or a fleet-wide coordinator.
    */
-  schedulerTime?: SchedulerTime | undefined;
+  coordinator?: Coordinator | undefined;
 }
 
 /** The options after defaults and checks. */
@@ -69,6 +72,12 @@ export interface ResolvedConfig {
 }
 
 export function resolveConfig(options: ClientOptions, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  if (options.coordinator && (options.pollBudget !== undefined || options.maxConcurrentJobs !== undefined)) {
+    throw new ConfigurationError(
+      'pollBudget and maxConcurrentJobs belong to the coordinator when one is given: ' +
+        'pass them to createLocalCoordinator({ queriesPerSecond, maxConcurrentJobs }) instead',
+    );
+  }
   const apiKey = options.apiKey ?? env.DASHSCOPE_API_KEY;
   if (!apiKey?.trim()) {
     throw new ConfigurationError(

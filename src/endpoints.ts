@@ -3,6 +3,7 @@
  * wire schemas, sent through the transport, the answer mapped back to the SDK's types. Inputs arrive
  * already validated by the client.
  */
+import type { TaskListPage, TaskListQuery } from './polling/ports.js';
 import {
   cancelResponseWireSchema,
   detectResponseWireSchema,
@@ -69,12 +70,13 @@ export async function submitJob(
     headers: { 'X-DashScope-Async': 'enable', ...ossHeaders(body.input.image_url, body.input.audio_url) },
     schema: submitResponseWireSchema,
     retry: 'submit',
+    spends: 'submit',
     signal,
   });
   return { taskId: answer.output.task_id, status: answer.output.task_status, requestId: answer.request_id };
 }
 
-/** `maxRetries` overrides the client's: the poll scheduler passes 0 and retries within its budget. */
+/** `maxRetries` overrides the client's: a wait passes 0, since its next poll is its retry. */
 export async function queryTask(
   transport: Transport,
   taskId: string,
@@ -86,37 +88,14 @@ export async function queryTask(
     path: `/tasks/${encodeURIComponent(taskId)}`,
     schema: taskResponseWireSchema,
     retry: 'idempotent',
+    spends: 'query',
     maxRetries,
     signal,
   });
   return taskFromWire(answer);
 }
 
-/** What to list: tasks submitted from `startTime` on (`yyyyMMddHHmmss`, Beijing time), of one status or all. */
-export interface TaskListQuery {
-  status?: string | undefined;
-  startTime: string;
-  pageNo: number;
-  pageSize: number;
-}
-
-/** One task of a list page; times are epoch ms as the list endpoint sends them. */
-export interface TaskListItem {
-  taskId: string;
-  status: string;
-  submittedAt: number | undefined;
-  startedAt: number | undefined;
-  endedAt: number | undefined;
-}
-
-/** One page of the list endpoint (§4), for detecting many tasks' ends with one query. */
-export interface TaskListPage {
-  items: TaskListItem[];
-  /** Pages in all, as the server counts them now (1 when it does not say). */
-  totalPages: number;
-}
-
-/** Lists this model's tasks (`GET /tasks`). Counted against the same per-account query budget. */
+/** Lists this model's tasks (`GET /tasks`). It spends from the same per-account query budget. */
 export async function listTasks(
   transport: Transport,
   query: TaskListQuery,
@@ -134,7 +113,8 @@ export async function listTasks(
     },
     schema: taskListResponseWireSchema,
     retry: 'idempotent',
-    // Like polls: the scheduler retries, within its budget.
+    spends: 'query',
+    // Like polls: the end detector retries (its next sweep), within the budget.
     maxRetries: 0,
     signal,
   });

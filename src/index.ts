@@ -37,10 +37,26 @@ export {
   type ValidationIssue,
   WaitTimeoutError,
 } from './errors.js';
+export type { Sleep, Time } from './internal/time.js';
 export type { Logger } from './logger.js';
 export type { DownloadOptions, DownloadProgress, DownloadResult } from './media/download.js';
 export type { AudioReport, ImageReport, MediaReport } from './media/prepare.js';
 export type { MediaInput } from './media/sources.js';
+export { createLocalCoordinator, type LocalCoordinatorOptions } from './polling/coordinator.js';
+export type {
+  AccountBudget,
+  Coordination,
+  Coordinator,
+  CoordinatorContext,
+  EndDetector,
+  JobLimiter,
+  ListTasks,
+  RequestKind,
+  TaskListItem,
+  TaskListPage,
+  TaskListQuery,
+  TaskSighting,
+} from './polling/ports.js';
 export {
   type ActiveTask,
   type CanceledTask,

@@ -235,6 +235,19 @@ export const TASK_STATUSES = [
  */
 export type TaskStatus = (typeof TASK_STATUSES)[number] | 'UNRECOGNIZED';
 
+/** The statuses a task ends in: a wait is over when it sees one. */
+export const ENDED_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELED',
+  'UNKNOWN',
+]);
+
+/** A status string as DashScope sent it, as a {@link TaskStatus} (`UNRECOGNIZED` when this SDK does not know it). */
+export function toTaskStatus(raw: string): TaskStatus {
+  return (TASK_STATUSES as readonly string[]).includes(raw) ? (raw as TaskStatus) : 'UNRECOGNIZED';
+}
+
 /** Fields every task has. Times are DashScope's strings as sent (`2025-12-26 11:33:03.146`, Beijing time). */
 export interface TaskBase {
   taskId: string;

@@ -5,11 +5,19 @@
  */
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
 import type { z } from 'zod';
-import { AbortError, APIError, ConnectionError, errorFromAnswer, RequestTimeoutError } from './errors.js';
+import {
+  AbortError,
+  APIError,
+  ConnectionError,
+  errorFromAnswer,
+  RateLimitError,
+  RequestTimeoutError,
+} from './errors.js';
 import { AttemptAbort } from './internal/attempt-abort.js';
 import type { Sleep } from './internal/time.js';
 import type { Logger } from './logger.js';
-import { parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
+import type { AccountBudget, RequestKind } from './polling/ports.js';
+import { isRetryable, parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
 import { VERSION } from './version.js';
 
 /** Built once: it cannot change while the process runs, and every request sends it. */
@@ -27,6 +35,8 @@ export interface TransportConfig {
   defaultHeaders?: Record<string, string> | undefined;
   workspace?: string | undefined;
   logger?: Logger | undefined;
+  /** What requests that `spend` take from before each attempt, and hear of every 429 `Throttling`. */
+  budget?: AccountBudget | undefined;
   sleep: Sleep;
   random: () => number;
 }
@@ -43,6 +53,8 @@ export interface RequestSpec<T> {
   /** Shape of a successful answer; a body that does not match is an `APIError` `InvalidResponse`. */
   schema: z.ZodType<T>;
   retry: RetryPolicy;
+  /** What each attempt spends from the account's budget (task queries, submits); nothing when undefined. */
+  spends?: RequestKind | undefined;
   /**
    * Overrides the client's `maxRetries` for this call. The poll scheduler sends its polls with 0: it
    * retries them itself, inside the account's query budget, and must see every 429 to slow down.
@@ -119,6 +131,8 @@ export class Transport {
   }
 
   async #attempt<T>(spec: RequestSpec<T>, attempt: number): Promise<T> {
+    const { budget } = this.#config;
+    if (spec.spends && budget) await budget.take(spec.spends, spec.signal);
     const started = performance.now();
     const abort = new AttemptAbort(spec.signal);
     const timer = setTimeout(
@@ -147,7 +161,11 @@ export class Transport {
       });
       return result;
     } catch (error) {
-      throw this.#normalize(error, abort, spec);
+      const normalized = this.#normalize(error, abort, spec);
+      // Every process that shares the budget slows down, not only this request's retry.
+      if (spec.spends && normalized instanceof RateLimitError && isRetryable(normalized, spec.retry))
+        budget?.throttled(spec.spends, clampDelay(normalized.retryAfterMs, this.#config.maxRetryDelay));
+      throw normalized;
     } finally {
       clearTimeout(timer);
       abort.release();
@@ -216,6 +234,10 @@ export class Transport {
 
 function abortError(signal: AbortSignal): AbortError {
   return new AbortError('The operation was aborted', { cause: signal.reason });
+}
+
+function clampDelay(ms: number | undefined, max: number): number | undefined {
+  return ms === undefined ? undefined : Math.min(ms, max);
 }
 
 function parseJson(text: string): unknown {

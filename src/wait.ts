@@ -1,25 +1,28 @@
 /**
- * Waiting for a task to end. It knows statuses and time, not HTTP: it is handed a `fetchTask`
- * function, a clock and a sleep, so tests drive it with fake time and no sockets.
+ * Waiting for one task to end. It knows statuses and time, not HTTP: it is handed a `fetchTask`
+ * (which spends from the account's budget itself), a {@link Time}, and optionally an end detector.
  *
- * Rules: backoff with jitter between polls; a transient poll failure (network, 5xx, 429) never ends
- * the wait before its deadline, a fatal one (401, 403, 400…) ends it at once; every sleep and every
- * in-flight poll stops when the caller aborts or the deadline passes; an unrecognized status is
- * treated as not final and logged once.
+ * Rules: polls follow one backoff (`initialMs`, growing by `factor` up to `maxMs`, with jitter), and
+ * never sooner than a server's `Retry-After`; while the detector sweeps for this task, the wait polls
+ * only as a backstop and once right after a sweep saw its end; every status a poll or a sweep saw is
+ * reported once through `onProgress`; a transient poll failure never ends the wait before its
+ * deadline, a fatal one (401, 403, 400…) ends it at once; the caller's signal, the deadline and the
+ * client closing stop every sleep and in-flight poll at once.
  */
 import {
   AbortError,
-  RateLimitError,
+  APIError,
   TaskCanceledError,
   TaskFailedError,
   TaskUnknownError,
   WaitTimeoutError,
 } from './errors.js';
-import { type LinkedAbort, linkAbort } from './internal/signals.js';
-import type { Clock, Sleep } from './internal/time.js';
+import { linkAbort } from './internal/signals.js';
+import { parseBeijingTime, type Time } from './internal/time.js';
 import type { Logger } from './logger.js';
+import type { EndDetector, TaskSighting } from './polling/ports.js';
 import { isRetryable } from './retry.js';
-import type { SucceededTask, Task, TaskStatus } from './schemas.js';
+import { ENDED_STATUSES, type SucceededTask, type Task, type TaskStatus } from './schemas.js';
 
 /** Told whenever the task's status changes. */
 export interface ProgressEvent {
@@ -27,11 +30,11 @@ export interface ProgressEvent {
   status: TaskStatus;
   /** Milliseconds since the wait began. */
   elapsedMs: number;
-  /** Successful polls so far. */
+  /** Successful polls so far (a status seen by a sweep of the task list is not a poll). */
   polls: number;
 }
 
-/** The gaps between polls: `initialMs`, growing by `factor` up to `maxMs`, each with ±`jitter`. */
+/** The gaps between polls: `initialMs`, growing by `factor` each poll up to `maxMs`, each with ±`jitter`. */
 export interface PollSchedule {
   initialMs: number;
   maxMs: number;
@@ -40,46 +43,33 @@ export interface PollSchedule {
   jitter: number;
 }
 
-/** 1 s, growing by a quarter each poll to 5 s: quick for short jobs, 12 queries a minute at most. */
+/**
+ * 1 s, growing by 1% per poll to 5 s (reached after about 7 minutes): a job of typical length (10–60 s)
+ * is seen within about a second of its end, a long one costs ever fewer queries.
+ */
 export const DEFAULT_POLL_SCHEDULE: PollSchedule = {
   initialMs: 1_000,
   maxMs: 5_000,
-  factor: 1.25,
+  factor: 1.01,
   jitter: 0.1,
 };
 
 /** Default overall deadline of a wait: 15 minutes. */
 export const DEFAULT_WAIT_TIMEOUT = 15 * 60_000;
 
-/** What one poll brought back: the task, or the error it failed with. */
-export type PollOutcome = { ok: true; task: Task } | { ok: false; error: unknown };
-
-/**
- * Decides when a wait may send its next poll. The client's poll scheduler implements it so that all
- * waits share one query budget and one timer; without one, the wait simply sleeps until `dueAt`.
- */
-export interface PollGate {
-  /**
-   * Resolves when the wait may poll: at `dueAt` (the wait's own backoff, on `clock`) or later when the
-   * budget is spent, or sooner when the gate knows better. Rejects with `signal.reason` on abort.
-   */
-  acquire(dueAt: number, signal: AbortSignal): Promise<void>;
-  /** Told the outcome of every poll, to learn from it and to slow down on throttling. */
-  observe(outcome: PollOutcome): void;
-  /** The wait is over, whichever way it ended. */
-  close(): void;
-}
-
 /** What the wait needs from the outside world. */
 export interface WaitDeps {
   /** One query of the task; `signal` aborts it. */
   fetchTask: (signal: AbortSignal) => Promise<Task>;
-  clock: Clock;
-  sleep: Sleep;
+  time: Pick<Time, 'now' | 'sleep'>;
   random: () => number;
   logger?: Logger | undefined;
-  /** Shares polls with other waits; default: sleep until each poll is due. */
-  gate?: PollGate | undefined;
+  /** Bulk end detection; without one, the wait polls on its own schedule only. */
+  detector?: EndDetector | undefined;
+  /** Aborts the wait like the caller's signal does (the client closing). */
+  closed?: AbortSignal | undefined;
+  /** Upper bound of a server's `Retry-After` honored between polls, ms. Default: none. */
+  maxRetryDelay?: number | undefined;
 }
 
 /** Options of one wait. */
@@ -97,133 +87,142 @@ export interface WaitOptions {
    * poll succeeds reports it as `lastStatus` instead of "no status seen".
    */
   initialStatus?: TaskStatus | undefined;
+  /** When the task was submitted (epoch ms), if known: end detection covers it from the start. */
+  submittedAt?: number | undefined;
 }
 
-/** The reason a wait's own signal aborts with when its deadline passes. */
+/** The reason a wait's signal aborts with when its deadline passes. */
 const DEADLINE: unique symbol = Symbol('deadline');
+/** The reason a wait's signal aborts with once it is over, to cancel its deadline's sleep. */
+const SETTLED: unique symbol = Symbol('settled');
+/** The reason a nap is cut short: a sweep saw the task end. */
+const WOKEN: unique symbol = Symbol('woken');
 
 /** Polls until the task ends; resolves with the succeeded task or rejects with the SDK's typed error. */
 export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise<SucceededTask> {
-  const { clock, random } = deps;
-  const { taskId, signal, onProgress } = options;
+  const { time, detector, logger } = deps;
+  const { taskId, onProgress } = options;
   const schedule = options.schedule ?? DEFAULT_POLL_SCHEDULE;
   const timeoutMs = options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT : options.timeout;
-  const started = clock.now();
+  const started = time.now();
   const deadline = timeoutMs === null ? Number.POSITIVE_INFINITY : started + timeoutMs;
-  // Made on the first unknown status only: most waits never see one, and 1,000 waits hold 1,000 of these.
-  let unrecognizedSeen: Set<string> | undefined;
+  const life = linkAbort(options.signal, deps.closed);
   let lastStatus: TaskStatus | undefined;
   let polls = 0;
   let gap = schedule.initialMs;
-  let nextPollIn = options.firstPollAfterMs ?? 0;
-  const gate = deps.gate ?? sleepingGate(deps);
-  // One signal for the wait's whole life, which every step runs on: the caller's own when there is no
-  // deadline, else one controller (following the caller's signal, if any) that one alarm aborts with
-  // DEADLINE.
-  const life = deadline === Number.POSITIVE_INFINITY && signal !== undefined ? undefined : linkAbort(signal);
-  const stepSignal = life?.signal ?? (signal as AbortSignal);
+  let lastPollAt = started;
+  let dueAt = started + (options.firstPollAfterMs ?? 0);
+  /** A sweep saw the task end: poll now, then on the wait's own schedule until the poll agrees. */
+  let endSighted = false;
+  let wake: (() => void) | undefined;
+  let unwatch: (() => void) | undefined;
+  // Made on the first unknown status only: most waits never see one.
+  let unrecognizedSeen: Set<string> | undefined;
+
+  const report = (status: TaskStatus) => {
+    if (status === lastStatus) return;
+    lastStatus = status;
+    onProgress?.({ taskId, status, elapsedMs: Math.round(time.now() - started), polls });
+  };
+  const onSighting = (sighting: TaskSighting) => {
+    report(sighting.status);
+    if (!ENDED_STATUSES.has(sighting.status) || endSighted) return;
+    endSighted = true;
+    dueAt = Math.min(dueAt, time.now());
+    wake?.();
+  };
+  const watch = (submittedAt: number | undefined) => {
+    if (detector && submittedAt !== undefined) unwatch = detector.watch(taskId, submittedAt, onSighting);
+  };
+
+  /** Sleeps until the next poll is due; a sighting of the end cuts it short. */
+  const napUntilDue = async () => {
+    for (;;) {
+      const backstop = unwatch && !endSighted ? (detector?.backstopMs() ?? 0) : 0;
+      const due = backstop > 0 ? Math.max(dueAt, lastPollAt + backstop) : dueAt;
+      const ms = due - time.now();
+      if (ms <= 0) return;
+      // Relying on sweeps, look again every `maxMs`: if they stop, the wait's own schedule resumes.
+      const nap = linkAbort(life.signal);
+      wake = () => nap.abort(WOKEN);
+      try {
+        await time.sleep(backstop > 0 ? Math.min(ms, schedule.maxMs) : ms, nap.signal);
+      } catch (error) {
+        if (nap.signal.reason !== WOKEN) throw error;
+      } finally {
+        wake = undefined;
+        nap.release();
+      }
+    }
+  };
 
   try {
-    if (life && Number.isFinite(deadline)) armDeadline(deps, life, deadline - started);
+    life.signal.throwIfAborted();
+    if (Number.isFinite(deadline))
+      time.sleep(timeoutMs ?? 0, life.signal).then(
+        () => life.abort(DEADLINE),
+        () => {},
+      );
+    watch(options.submittedAt);
     for (;;) {
-      const dueAt = clock.now() + nextPollIn;
-      beforeStep(life, stepSignal, clock, deadline);
-      await gate.acquire(dueAt, stepSignal);
-      beforeStep(life, stepSignal, clock, deadline);
-      const outcome = await pollOnce(deps, stepSignal);
-      gate.observe(outcome);
-      let serverAskedMs = 0;
-      if (outcome.ok) {
-        const task = outcome.task;
-        polls++;
-        if (task.status === 'UNRECOGNIZED' && !unrecognizedSeen?.has(task.rawStatus)) {
-          unrecognizedSeen ??= new Set();
-          unrecognizedSeen.add(task.rawStatus);
-          deps.logger?.debug('unrecognized task status; still waiting', { taskId, status: task.rawStatus });
-        }
-        if (task.status !== lastStatus) {
-          lastStatus = task.status;
-          onProgress?.({ taskId, status: task.status, elapsedMs: Math.round(clock.now() - started), polls });
-        }
-        const final = settle(task);
-        if (final) return final;
-      } else {
-        if (!isRetryable(outcome.error, 'idempotent')) throw outcome.error;
-        serverAskedMs = outcome.error instanceof RateLimitError ? (outcome.error.retryAfterMs ?? 0) : 0;
-        deps.logger?.debug('poll failed; will poll again', { taskId, error: String(outcome.error) });
+      await napUntilDue();
+      // A deadline the clock has passed counts even if its timer has not fired yet (a busy event loop).
+      if (time.now() >= deadline) life.abort(DEADLINE);
+      life.signal.throwIfAborted();
+      let task: Task;
+      try {
+        task = await deps.fetchTask(life.signal);
+      } catch (error) {
+        if (life.signal.aborted || !isRetryable(error, 'idempotent')) throw error;
+        logger?.debug('poll failed; will poll again', { taskId, error: String(error) });
+        lastPollAt = time.now();
+        dueAt = lastPollAt + Math.max(retryAfterOf(error, deps.maxRetryDelay), nextGap());
+        continue;
       }
-      nextPollIn = Math.max(serverAskedMs, withJitter(gap, schedule.jitter, random));
-      gap = Math.min(gap * schedule.factor, schedule.maxMs);
+      polls++;
+      lastPollAt = time.now();
+      if (task.status === 'UNRECOGNIZED' && !unrecognizedSeen?.has(task.rawStatus)) {
+        unrecognizedSeen ??= new Set();
+        unrecognizedSeen.add(task.rawStatus);
+        logger?.debug('unrecognized task status; still waiting', { taskId, status: task.rawStatus });
+      }
+      report(task.status);
+      if (ENDED_STATUSES.has(task.status) && unwatch && !endSighted)
+        detector?.missed(taskId, parseBeijingTime(task.endTime));
+      const final = settle(task);
+      if (final) return final;
+      if (!unwatch) watch(parseBeijingTime(task.submitTime));
+      dueAt = lastPollAt + nextGap();
     }
   } catch (error) {
-    if (signal?.aborted) throw new AbortError('The wait was aborted', { cause: signal.reason });
-    if (life?.signal.aborted && life.signal.reason === DEADLINE) {
+    if (options.signal?.aborted)
+      throw new AbortError('The wait was aborted', { cause: options.signal.reason });
+    if (life.signal.reason === DEADLINE) {
       const seen = lastStatus ?? options.initialStatus;
       throw new WaitTimeoutError({ taskId, lastStatus: seen, timeoutMs: timeoutMs ?? 0 });
     }
+    if (deps.closed?.aborted)
+      throw new AbortError('The client was closed while waiting for the task', { cause: deps.closed.reason });
     throw error;
   } finally {
-    gate.close();
-    if (life) {
-      // Cancels the deadline's alarm (its abort listener removes it) and detaches from the caller.
-      if (!life.signal.aborted) life.abort(SETTLED);
-      life.release();
-    }
+    unwatch?.();
+    life.abort(SETTLED);
+    life.release();
+  }
+
+  /** The next gap of the backoff, jittered; the gap after it grows by `factor`. */
+  function nextGap(): number {
+    const { jitter } = schedule;
+    const jittered = Math.round(gap * (1 - jitter + 2 * jitter * deps.random()));
+    gap = Math.min(gap * schedule.factor, schedule.maxMs);
+    return jittered;
   }
 }
 
-/** The reason a wait's own signal aborts with when the wait is over, to cancel its deadline alarm. */
-const SETTLED: unique symbol = Symbol('settled');
-
-/**
- * Throws the reason the wait's signal aborted with, if it has; a deadline the clock has passed counts
- * even if its alarm has not fired yet (a busy event loop).
- */
-function beforeStep(
-  life: LinkedAbort | undefined,
-  signal: AbortSignal,
-  clock: Clock,
-  deadline: number,
-): void {
-  if (life && clock.now() >= deadline) life.abort(DEADLINE);
-  if (signal.aborted) throw signal.reason;
-}
-
-/**
- * Arms the wait's one deadline: an alarm that aborts `life` with DEADLINE after `ms`, so every step,
- * a hanging poll included, stops on time. If the alarm fails for another reason than `life` aborting
- * (the client was closed), `life` aborts with that reason and the wait ends with it.
- */
-function armDeadline(deps: WaitDeps, life: LinkedAbort, ms: number): void {
-  if (ms <= 0) {
-    life.abort(DEADLINE);
-    return;
-  }
-  deps.sleep(ms, life.signal).then(
-    () => life.abort(DEADLINE),
-    (reason: unknown) => life.abort(reason),
-  );
-}
-
-/** The gate of a wait on its own: sleep until the poll is due (no sleep, no timer, when it is due now). */
-function sleepingGate(deps: WaitDeps): PollGate {
-  return {
-    acquire: async (dueAt, signal) => {
-      const ms = dueAt - deps.clock.now();
-      if (ms > 0) await deps.sleep(ms, signal);
-    },
-    observe: () => {},
-    close: () => {},
-  };
-}
-
-async function pollOnce(deps: WaitDeps, signal: AbortSignal): Promise<PollOutcome> {
-  try {
-    return { ok: true, task: await deps.fetchTask(signal) };
-  } catch (error) {
-    if (signal.aborted) throw error;
-    return { ok: false, error };
-  }
+/** What a failed poll's answer asked for in `Retry-After`, ms, clamped by `maxRetryDelay`. */
+function retryAfterOf(error: unknown, maxRetryDelay = Number.POSITIVE_INFINITY): number {
+  const asked = error instanceof APIError && 'retryAfterMs' in error ? error.retryAfterMs : undefined;
+  return typeof asked === 'number' ? Math.min(asked, maxRetryDelay) : 0;
 }
 
 /** The task's final result, a thrown error for a failed end, or undefined while it is not final. */
@@ -245,8 +244,4 @@ function settle(task: Task): SucceededTask | undefined {
     default:
       return undefined;
   }
-}
-
-function withJitter(ms: number, jitter: number, random: () => number): number {
-  return Math.round(ms * (1 - jitter + 2 * jitter * random()));
 }

@@ -1,11 +1,9 @@
 /**
- * A scaled clock shared by the emulator and the SDK's scheduler, so a benchmark of minutes of
- * DashScope time runs in seconds. Everything timed in a detection run is read on this clock
- * (emulated ms); only wall time is real.
+ * A scaled clock shared by the emulator and the SDK (through `createLocalCoordinator({ time })`), so a
+ * benchmark of minutes of DashScope time runs in seconds. Everything timed in a detection run is read
+ * on this clock (emulated ms); only wall time is real.
  */
-import type { ClientOptions } from '../../src/index.js';
-
-type SchedulerTime = NonNullable<ClientOptions['schedulerTime']>;
+import type { Time } from '../../src/index.js';
 
 /** Emulated time running `factor` times faster than real time, starting now. */
 export interface ScaledTime {
@@ -14,23 +12,26 @@ export interface ScaledTime {
   now(): number;
   /** Resolves after `ms` of emulated time. */
   sleep(ms: number): Promise<void>;
-  /** The same clock for the SDK's scheduler (a test/benchmark-only client option). */
-  scheduler: SchedulerTime;
+  /** The same clock for the SDK: its budget, sweeps and waits run on it. */
+  sdk: Time;
 }
 
 export function scaledTime(factor: number): ScaledTime {
   const startWall = Date.now();
   const startMono = performance.now();
   const now = () => startWall + (performance.now() - startMono) * factor;
-  return {
-    factor,
-    now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms) / factor)),
-    scheduler: {
-      clock: { now },
-      wallNow: now,
-      setTimer: (callback, ms) => setTimeout(callback, ms / factor),
-      clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-    },
-  };
+  const sleep = (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms) / factor);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  return { factor, now, sleep, sdk: { now, wallNow: now, sleep } };
 }

@@ -1,48 +1,36 @@
 /**
- * One AbortController that follows a parent signal until it is released. Written out instead of
- * `AbortSignal.any()`, whose followers stay registered on a long-lived parent signal until it is
- * garbage collected: a client polling for hours under one signal would pile them up.
+ * One AbortController that follows parent signals until it is released. Written out instead of
+ * `AbortSignal.any()`, whose followers stay registered on a long-lived parent (a client's close
+ * signal, a caller's signal shared by many jobs) until garbage collection: a client waiting for hours
+ * would pile them up.
  */
 export interface LinkedAbort {
   readonly signal: AbortSignal;
-  /** Aborts the linked signal (and only it) with `reason`. */
+  /** Aborts the linked signal (and only it) with `reason`; later calls do nothing. */
   abort(reason: unknown): void;
-  /** Detaches from the parent. Call it in `finally`. */
+  /** Detaches from the parents. Call it in `finally`. */
   release(): void;
 }
 
-export function linkAbort(parent: AbortSignal | undefined): LinkedAbort {
-  return new Link(parent);
-}
-
-/**
- * The controller and its own listener on the parent (`handleEvent`): one object per link instead of a
- * record of closures, which every waiting job holds for its whole life.
- */
-class Link implements LinkedAbort {
-  readonly #controller = new AbortController();
-  readonly #parent: AbortSignal | undefined;
-
-  constructor(parent: AbortSignal | undefined) {
-    this.#parent = parent;
-    if (parent?.aborted) this.#controller.abort(parent.reason);
-    else parent?.addEventListener('abort', this, { once: true });
+/** A controller aborted by the first of `parents` to abort (undefined parents are skipped). */
+export function linkAbort(...parents: Array<AbortSignal | undefined>): LinkedAbort {
+  const controller = new AbortController();
+  const followed: AbortSignal[] = [];
+  const onAbort = (event: Event) => controller.abort((event.target as AbortSignal).reason);
+  for (const parent of parents) {
+    if (!parent) continue;
+    if (parent.aborted) {
+      controller.abort(parent.reason);
+      break;
+    }
+    parent.addEventListener('abort', onAbort, { once: true });
+    followed.push(parent);
   }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    this.#controller.abort(reason);
-  }
-
-  release(): void {
-    this.#parent?.removeEventListener('abort', this);
-  }
-
-  /** The parent aborted. */
-  handleEvent(): void {
-    this.#controller.abort(this.#parent?.reason);
-  }
+  return {
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
+    release: () => {
+      for (const parent of followed) parent.removeEventListener('abort', onAbort);
+    },
+  };
 }

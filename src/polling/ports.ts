@@ -9,7 +9,7 @@
  * one budget and one sweep. Types only: this file has no behaviour to test, the contract suite in
  * `test/polling/` does that for every implementation.
  */
-import type { TaskListPage, TaskListQuery } from '../endpoints.js';
+import type { Time } from '../internal/time.js';
 import type { Logger } from '../logger.js';
 import type { TaskStatus } from '../schemas.js';
 
@@ -41,7 +41,34 @@ export interface TaskSighting {
   endedAt?: number | undefined;
 }
 
-/** One list query against the list endpoint; the detector takes a query token itself before each. */
+/** What to list: tasks submitted from `startTime` on (`yyyyMMddHHmmss`, Beijing time), of one status or all. */
+export interface TaskListQuery {
+  status?: string | undefined;
+  startTime: string;
+  pageNo: number;
+  pageSize: number;
+}
+
+/** One task of a list page; times are epoch ms as the list endpoint sends them. */
+export interface TaskListItem {
+  taskId: string;
+  status: string;
+  submittedAt: number | undefined;
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+}
+
+/** One page of the list endpoint, for detecting many tasks' ends with one query. */
+export interface TaskListPage {
+  items: TaskListItem[];
+  /** Pages in all, as the server counts them now (1 when it does not say). */
+  totalPages: number;
+}
+
+/**
+ * One query of the list endpoint. It spends a query token itself (the client's transport takes one
+ * before every request it sends of kind `query`), so a detector only paces its sweeps.
+ */
 export type ListTasks = (query: TaskListQuery, signal: AbortSignal) => Promise<TaskListPage>;
 
 /** Learns in bulk which watched tasks have ended (and, where it can, other status changes). */
@@ -53,6 +80,18 @@ export interface EndDetector {
    * polls on its own, rarely, for anything a sweep missed.
    */
   watch(taskId: string, submittedAt: number, onSighting: (sighting: TaskSighting) => void): () => void;
+  /**
+   * How long a watched wait may now go without a poll of its own, ms: 0 while this detector is not
+   * sweeping for this process (waits then follow their own schedule), else a long gap, the backstop
+   * for anything a sweep misses (a task that expired, a sweep that failed). Waits ask again every
+   * few seconds, so a detector that stops sweeping hands detection back to them promptly.
+   */
+  backstopMs(): number;
+  /**
+   * A wait's own poll found `taskId` ended at `endedAt` (epoch ms, when DashScope said) before any
+   * sighting did: a detector whose sweeps should have seen it may stop trusting them.
+   */
+  missed(taskId: string, endedAt: number | undefined): void;
   /** Stops sweeping and reading; watches end. Idempotent. */
   close(): Promise<void>;
 }
@@ -65,7 +104,7 @@ export interface JobLimiter {
 
 /** What a client hands its coordinator when it connects. */
 export interface CoordinatorContext {
-  /** The list endpoint over the client's transport; it takes no token itself. */
+  /** The list endpoint over the client's transport (which spends from the budget). */
   listTasks: ListTasks;
   logger?: Logger | undefined;
 }
@@ -75,6 +114,12 @@ export interface Coordination {
   budget: AccountBudget;
   detector: EndDetector;
   jobs: JobLimiter;
+  /**
+   * The clocks and sleep the ports run on; the client's waits then run on the same. Default: the
+   * system's (`performance.now()`, `Date.now()`, `setTimeout`). Tests and benchmarks set it to run
+   * everything on a fake or scaled clock.
+   */
+  time?: Time | undefined;
   /** The client is closing: stop timers and release what this connection holds. */
   close(): Promise<void>;
 }

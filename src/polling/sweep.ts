@@ -1,92 +1,194 @@
 /**
- * Bulk detection: one page of the list endpoint tells which of up to 100 tasks have ended, where
- * single queries would need one each. A sweep lists the tasks submitted since the oldest task still
- * waited on: all of them in one page while they fit (every status at once), else only the ended ones
- * (`SUCCEEDED`, `FAILED`, and every few sweeps `CANCELED`), page by page. The scheduler then fetches
- * details (the video URL, the failure's code) only for the waits whose tasks ended.
+ * The in-process {@link EndDetector}: bulk detection through the list endpoint. One page of the list
+ * tells which of up to 100 tasks have ended, where single queries would need one each. While two or
+ * more watched tasks have a known submit time, sweeps run one after another: each lists the tasks
+ * submitted since the oldest watched one, all statuses in one page while they fit, else only the ended
+ * ones (`SUCCEEDED`, `FAILED`, and every few sweeps `CANCELED`) page by page, and tells each watch what
+ * it saw. Waits then fetch details (the video URL, the failure's code) only for tasks that ended.
  */
-import type { TaskListItem, TaskListPage, TaskListQuery } from '../endpoints.js';
-import { formatListTime } from './estimator.js';
-
-/** One list query; the scheduler takes a token from the budget before each. */
-export type ListTasks = (query: TaskListQuery, signal: AbortSignal) => Promise<TaskListPage>;
+import { RateLimitError } from '../errors.js';
+import { formatListTime, type Time } from '../internal/time.js';
+import type { Logger } from '../logger.js';
+import { ENDED_STATUSES, type TaskStatus, toTaskStatus } from '../schemas.js';
+import type { AccountBudget, EndDetector, ListTasks, TaskListItem, TaskSighting } from './ports.js';
 
 /** Largest page the list endpoint is known to serve. */
-export const LIST_PAGE_SIZE = 100;
-
+const PAGE_SIZE = 100;
 /** Stop paging after this many pages of one status: beyond it single polls are cheaper anyway. */
 const MAX_PAGES = 50;
-
 /** Reach this far before the oldest submit time: room for clock skew between this host and DashScope. */
-export const WINDOW_MARGIN_MS = 60_000;
-
+const WINDOW_MARGIN_MS = 60_000;
+/** A task that ended this long before a sweep began should have been in it (list vs. detail lag). */
+const MISSED_AFTER_MS = 5_000;
 /** Cancellations are rare and only a user's own action: look for them on every fifth sweep. */
 const CANCELED_EVERY = 5;
+/**
+ * Watched tasks needed before sweeps start: from two on, one listing costs less than their polls. Once
+ * started, sweeps go on while any task is watched, so the last wait is not left to its backstop.
+ */
+const SWEEP_FROM = 2;
+/** Share of the query rate sweeps may use; the rest is for the detail queries they lead to. */
+const SWEEP_SHARE = 0.5;
+/** Share of the query rate the backstop polls of all watched waits may use together. */
+const BACKSTOP_SHARE = 0.05;
+/** A watched wait polls on its own at least this rarely while sweeps run. */
+const MIN_BACKSTOP_MS = 60_000;
+/** After the list endpoint fails (other than throttling), leave detection to the waits for this long. */
+const COOLDOWN_MS = 5 * 60_000;
 
-/** What a sweep needs from the scheduler. */
-export interface SweepHost {
-  /** Resolves when a list query may be sent (takes a token); rejects when `signal` aborts. */
-  token(signal: AbortSignal): Promise<void>;
-  /** Wall-clock epoch ms of the oldest submit among waits the sweep covers; undefined when none. */
-  oldestSubmit(): number | undefined;
-  /** How many waits the sweep covers. */
-  covered(): number;
-  /** A listed task has ended. */
-  ended(item: TaskListItem): void;
+/** Options of {@link createSweepingDetector}. */
+export interface SweepOptions {
+  listTasks: ListTasks;
+  budget: AccountBudget;
+  time: Time;
+  /** The shortest gap between two sweeps, ms (a sweep of many pages waits longer). */
+  intervalMs: number;
+  logger?: Logger | undefined;
 }
 
-/** Runs sweeps; remembers how many it ran and what the last one cost. */
-export class ListSweeper {
-  readonly #list: ListTasks;
-  #count = 0;
-  /** The last unfiltered listing needed more than one page: list only ended tasks until few remain. */
-  #overflowed = false;
+interface Watch {
+  taskId: string;
+  submittedAt: number;
+  seen: TaskStatus | undefined;
+  tell(sighting: TaskSighting): void;
+}
 
-  constructor(list: ListTasks) {
-    this.#list = list;
+/** An end detector that sweeps the list endpoint while enough tasks are watched. */
+export function createSweepingDetector(options: SweepOptions): EndDetector {
+  const { listTasks, budget, time, logger } = options;
+  const watches = new Map<string, Set<Watch>>();
+  let count = 0;
+  let running: AbortController | undefined;
+  let closed = false;
+  let brokenUntil = Number.NEGATIVE_INFINITY;
+  let lastSweepStart = Number.NEGATIVE_INFINITY;
+  let sweeps = 0;
+  /** The last all-status listing needed more than one page: list only ended tasks until few remain. */
+  let overflowed = false;
+
+  const wanted = () => !closed && count >= (running ? 1 : SWEEP_FROM) && time.now() >= brokenUntil;
+
+  function update(): void {
+    if (wanted() && !running) void run();
+    else if (!wanted() && running) running.abort();
   }
 
-  /**
-   * One sweep: one page of every status while the covered tasks fit on it, else every page of each
-   * ended status. Resolves with the number of queries it sent; rejects
-   * with the first failure (the scheduler decides whether the list endpoint is usable).
-   */
-  async run(host: SweepHost, signal: AbortSignal): Promise<number> {
-    const sweep = this.#count++;
-    // Other tasks of the account share the window, so "fits" is learned from the answer, not assumed.
-    if (host.covered() <= LIST_PAGE_SIZE / 2 && !this.#overflowed) {
-      const pages = await this.#listAll(host, undefined, signal, 1);
-      this.#overflowed = pages.total > 1;
-      return pages.queries;
+  async function run(): Promise<void> {
+    const controller = new AbortController();
+    running = controller;
+    const { signal } = controller;
+    try {
+      while (wanted()) {
+        const startedWall = time.wallNow();
+        const queries = await sweep(signal);
+        lastSweepStart = startedWall;
+        const paced = (queries * 1_000) / (SWEEP_SHARE * budget.queryRate());
+        await time.sleep(Math.max(options.intervalMs, paced), signal);
+      }
+    } catch (error) {
+      if (!signal.aborted) failed(error);
+    } finally {
+      if (running === controller) running = undefined;
+      update();
     }
-    if (host.covered() <= LIST_PAGE_SIZE / 4) this.#overflowed = false;
-    const statuses = ['SUCCEEDED', 'FAILED'];
-    if (sweep % CANCELED_EVERY === 0) statuses.push('CANCELED');
+  }
+
+  function failed(error: unknown): void {
+    // A 429 already slowed the budget down (the transport reports it); the next sweep waits for it.
+    if (error instanceof RateLimitError) return;
+    brokenUntil = time.now() + COOLDOWN_MS;
+    logger?.debug('task list failed; waits poll on their own for a while', { error: String(error) });
+  }
+
+  /** One sweep; resolves with the number of list queries it sent. */
+  async function sweep(signal: AbortSignal): Promise<number> {
+    const sweep = sweeps++;
+    // Other tasks of the account share the window, so "fits" is learned from the answer, not assumed.
+    if (count <= PAGE_SIZE / 2 && !overflowed) {
+      const { queries, pages } = await listStatus(undefined, 1, signal);
+      overflowed = pages > 1;
+      return queries;
+    }
+    if (count <= PAGE_SIZE / 4) overflowed = false;
+    const statuses =
+      sweep % CANCELED_EVERY === 0 ? ['SUCCEEDED', 'FAILED', 'CANCELED'] : ['SUCCEEDED', 'FAILED'];
     let queries = 0;
-    for (const status of statuses) queries += (await this.#listAll(host, status, signal, MAX_PAGES)).queries;
+    for (const status of statuses) queries += (await listStatus(status, MAX_PAGES, signal)).queries;
     return queries;
   }
 
-  /** Lists up to `maxPages` pages of `status` (every status when undefined). */
-  async #listAll(
-    host: SweepHost,
-    status: string | undefined,
-    signal: AbortSignal,
-    maxPages: number,
-  ): Promise<{ queries: number; total: number }> {
+  /** Lists up to `maxPages` pages of `status` (every status when undefined) and tells the watches. */
+  async function listStatus(status: string | undefined, maxPages: number, signal: AbortSignal) {
     let queries = 0;
-    let total = 1;
+    let pages = 1;
     for (let pageNo = 1; pageNo <= maxPages; pageNo++) {
-      const oldest = host.oldestSubmit();
+      const oldest = oldestSubmit();
       if (oldest === undefined) break;
-      await host.token(signal);
       const startTime = formatListTime(oldest - WINDOW_MARGIN_MS);
-      const page = await this.#list({ status, startTime, pageNo, pageSize: LIST_PAGE_SIZE }, signal);
+      const page = await listTasks({ status, startTime, pageNo, pageSize: PAGE_SIZE }, signal);
       queries++;
-      total = page.totalPages;
-      for (const item of page.items) host.ended(item);
-      if (pageNo >= page.totalPages || page.items.length < LIST_PAGE_SIZE) break;
+      pages = page.totalPages;
+      tell(page.items);
+      if (pageNo >= page.totalPages || page.items.length < PAGE_SIZE) break;
     }
-    return { queries, total };
+    return { queries, pages };
   }
+
+  /** Tells each watch of a listed task its new status; ended ones in the order they ended. */
+  function tell(items: readonly TaskListItem[]): void {
+    const endedFirst = [...items].sort((a, b) => (a.endedAt ?? Infinity) - (b.endedAt ?? Infinity));
+    for (const item of endedFirst) {
+      const status = toTaskStatus(item.status);
+      for (const watch of watches.get(item.taskId) ?? []) {
+        if (watch.seen === status) continue;
+        watch.seen = status;
+        watch.tell({
+          taskId: item.taskId,
+          status,
+          endedAt: ENDED_STATUSES.has(status) ? item.endedAt : undefined,
+        });
+      }
+    }
+  }
+
+  function oldestSubmit(): number | undefined {
+    let oldest: number | undefined;
+    for (const set of watches.values())
+      for (const watch of set)
+        if (oldest === undefined || watch.submittedAt < oldest) oldest = watch.submittedAt;
+    return oldest;
+  }
+
+  return {
+    watch(taskId, submittedAt, onSighting) {
+      const watch: Watch = { taskId, submittedAt, seen: undefined, tell: onSighting };
+      const set = watches.get(taskId) ?? new Set<Watch>();
+      watches.set(taskId, set);
+      set.add(watch);
+      count++;
+      update();
+      return () => {
+        if (!set.delete(watch)) return;
+        if (set.size === 0 && watches.get(taskId) === set) watches.delete(taskId);
+        count--;
+        update();
+      };
+    },
+    backstopMs() {
+      if (!running) return 0;
+      return Math.max(MIN_BACKSTOP_MS, (count / (BACKSTOP_SHARE * budget.queryRate())) * 1_000);
+    },
+    missed(taskId, endedAt) {
+      if (endedAt === undefined || endedAt >= lastSweepStart - MISSED_AFTER_MS) return;
+      // A sweep that began well after this task ended did not report it: the list endpoint does not
+      // see what a single query sees (another window, another clock). Stop trusting it.
+      brokenUntil = Number.POSITIVE_INFINITY;
+      logger?.debug('the task list missed an ended task; waits poll on their own from now on', { taskId });
+      update();
+    },
+    async close() {
+      closed = true;
+      update();
+    },
+  };
 }

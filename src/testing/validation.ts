@@ -3,8 +3,9 @@
  * them, with DashScope-style codes and messages. The numbers come from src/schemas.ts, the one place
  * the SDK keeps the model's documented limits, so client and emulator cannot drift apart.
  */
+
+import { parseListTime } from '../internal/time.js';
 import { LIMITS, TEMPLATE_IDS } from '../schemas.js';
-import { parseListTime } from './clock.js';
 import { VIDEO_MODEL } from './tasks.js';
 import type { DashScopeError } from './wire.js';
 

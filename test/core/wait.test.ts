@@ -48,7 +48,8 @@ function scripted(...steps: Array<Task | Error | 'hang'>) {
 }
 
 function deps(fetchTask: WaitDeps['fetchTask'], extra: Partial<WaitDeps> = {}): WaitDeps {
-  return { fetchTask, clock: { now: () => Date.now() }, sleep: systemSleep, random: () => 0.5, ...extra };
+  const time = { now: () => Date.now(), sleep: systemSleep };
+  return { fetchTask, time, random: () => 0.5, ...extra };
 }
 
 const serverError = () =>

@@ -4,7 +4,8 @@ import { AUDIO, clientFor, emulator, IMAGE } from '../helpers/setup.js';
 
 describe('maxConcurrentJobs', () => {
   it('keeps at most N generateVideo jobs alive at once; the rest queue in the client', async () => {
-    const running = await emulator({ queueMs: 30, runMs: 60 });
+    // Jobs long enough to overlap although submits are paced (10/s by default).
+    const running = await emulator({ queueMs: 30, runMs: 1_000 });
     const client = clientFor(running, { maxConcurrentJobs: 2 });
     let alive = 0;
     let mostAlive = 0;

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
-import { parseListTime } from '../../src/testing/clock.js';
+import { parseListTime } from '../../src/internal/time.js';
 import { createManualClock, formatTaskTime, startEmulator } from '../../src/testing/index.js';
 import { SUBMIT_PATH } from './helpers.js';
 

@@ -1,10 +1,9 @@
 /**
- * `maxConcurrentJobs`: at most this many jobs of one client are submitted and not yet ended; the
- * others wait here, first come first served, instead of being refused by DashScope's concurrency
- * quota (429 `Throttling.AllocationQuota`) after a billed-nothing round trip.
+ * A first-in first-out counting semaphore whose waiters can be aborted: the in-process
+ * `maxConcurrentJobs` (a `JobLimiter`). At most that many jobs are submitted and not yet ended; the
+ * others wait here instead of being refused by DashScope's concurrency quota (429
+ * `Throttling.AllocationQuota`) after a billed-nothing round trip.
  */
-
-/** A first-in first-out counting semaphore whose waiters can be aborted. */
 export class JobSlots {
   readonly #limit: number;
   readonly #queue: Array<() => void> = [];
@@ -13,16 +12,6 @@ export class JobSlots {
   /** @param limit Jobs at once; `Infinity` for no limit. */
   constructor(limit: number) {
     this.#limit = limit;
-  }
-
-  /** Jobs holding a slot now. */
-  get inUse(): number {
-    return this.#inUse;
-  }
-
-  /** Jobs waiting for a slot. */
-  get waiting(): number {
-    return this.#queue.length;
   }
 
   /** Resolves with a release function once a slot is free; rejects with `signal.reason` on abort. */
