@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
@@ -23,6 +24,20 @@ function externalInEsmOnly(names: string[]): EsbuildPlugin {
   };
 }
 
+/**
+ * The CommonJS build loads msw with `require` (`src/testing/msw-require.ts`): `msw.ts` awaits a dynamic
+ * import at the top level, which CommonJS cannot do.
+ */
+const mswByRequireInCjs: EsbuildPlugin = {
+  name: 'msw-by-require-in-cjs',
+  setup(build) {
+    if (build.initialOptions.format !== 'cjs') return;
+    build.onResolve({ filter: /^\.\/msw\.js$/ }, (args) => ({
+      path: join(args.resolveDir, 'msw-require.ts'),
+    }));
+  },
+};
+
 // Three library entries (ESM + CJS, each with its own .d.ts/.d.cts) and two bins.
 // The bins are ESM only: they are run by node, never imported.
 // `ai-sdk` imports the main entry by the package's own name, kept external: at run time Node resolves it
@@ -47,7 +62,7 @@ export default defineConfig([
     // esbuild renames classes it must rename apart (`_ValidationError`); users see `.name` in stacks.
     keepNames: true,
     noExternal: ESM_ONLY_DEPENDENCIES,
-    esbuildPlugins: [externalInEsmOnly(ESM_ONLY_DEPENDENCIES)],
+    esbuildPlugins: [externalInEsmOnly(ESM_ONLY_DEPENDENCIES), mswByRequireInCjs],
   },
   {
     entry: { cli: 'src/cli/main.ts', emulator: 'src/testing/bin.ts' },

@@ -6,7 +6,9 @@
 // Unit tests run against src/; only this script proves that the exports map, the two module formats,
 // the .d.ts/.d.cts files and the bins work once published. It packs once and every check looks at that
 // same tarball: publint (strict), attw, the file list, then an install into a throwaway project in
-// os.tmpdir() that imports, requires, type-checks and runs the bins. One line per check; exit 1 if any fails.
+// os.tmpdir(), first without msw (the main entry under node and tsx, and the one-line advice of
+// ./testing and the emulator bin), then with it: imports, requires, type-checks and runs the bins.
+// One line per check; exit 1 if any fails.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -233,14 +235,17 @@ async function main() {
     `${JSON.stringify({ name: 'lp-consumer', version: '0.0.0', private: true, type: 'module' }, null, 2)}\n`,
   );
   let installed = false;
-  // `ai` unpinned: what npm picks on this Node is what a user gets (6 on Node 20, 7 on Node >= 22).
-  await check('install tarball (+ msw@2 and ai, the optional peers of ./testing and ./ai-sdk)', () => {
-    const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'msw@2', 'ai'];
-    const r = run(npm, args, { cwd: consumer });
+  // First without msw: the main entry must not need it, and ./testing and the emulator bin must say
+  // in one line what to install. msw is added after these checks.
+  await check('install tarball alone (no msw) into a fresh project', () => {
+    const r = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+      cwd: consumer,
+    });
     if (r.status !== 0) throw new CheckFailed(`npm install exited ${r.status}`, quiet(r.out));
     if (!existsSync(join(consumer, 'node_modules', NAME, 'package.json'))) {
       throw new CheckFailed(`node_modules/${NAME} missing after install`, quiet(r.out));
     }
+    if (existsSync(join(consumer, 'node_modules', 'msw'))) throw new CheckFailed('npm installed msw anyway');
     installed = true;
     return quiet(r.out).trim().split('\n').filter(Boolean).at(-1);
   });
@@ -248,6 +253,24 @@ async function main() {
     if (!installed) skip(name, 'the tarball did not install');
     return installed;
   };
+
+  const cjsName = `CommonJS build under plain node and tsx (.cts): require('${NAME}') and build a client`;
+  if (needInstall(cjsName)) await check(cjsName, checkCommonJsLoaders);
+
+  for (const kind of ['require', 'import', 'bin']) {
+    const name = `without msw, ${kind === 'bin' ? 'the emulator bin' : `${kind}('${NAME}/testing')`} says in one line to install msw`;
+    if (needInstall(name)) await check(name, () => checkMissingMsw(kind));
+  }
+
+  installed = false;
+  // `ai` unpinned: what npm picks on this Node is what a user gets (6 on Node 20, 7 on Node >= 22).
+  await check('install msw@2 and ai, the optional peers of ./testing and ./ai-sdk', () => {
+    const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'msw@2', 'ai'];
+    const r = run(npm, args, { cwd: consumer });
+    if (r.status !== 0) throw new CheckFailed(`npm install exited ${r.status}`, quiet(r.out));
+    installed = true;
+    return quiet(r.out).trim().split('\n').filter(Boolean).at(-1);
+  });
 
   for (const [spec, names] of [
     [NAME, MAIN_EXPORTS],
@@ -394,6 +417,67 @@ function checkRuntime(kind, spec, names) {
     throw new CheckFailed(`VERSION is ${res.version}, package.json says ${pkg.version}`);
   }
   return `${res.count} exports`;
+}
+
+/**
+ * `dist/index.cjs` must load without require()-ing an ES module: plain node ≥ 20.19 copes, but tsx
+ * running a `.cts` file (and other CommonJS loaders) crash on p-retry's ESM-only dependencies.
+ */
+function checkCommonJsLoaders() {
+  const script =
+    `const { LivePortraitClient, LivePortraitError } = require(${JSON.stringify(NAME)});\n` +
+    `const client = new LivePortraitClient({ apiKey: 'sk-check-package' });\n` +
+    `console.log('RESULT ' + (typeof client.generateVideo === 'function' && typeof LivePortraitError === 'function'));\n` +
+    `client.close();\n`;
+  writeFileSync(join(consumer, 'load.cjs'), script);
+  writeFileSync(join(consumer, 'load.cts'), script);
+  const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  if (!existsSync(tsx)) throw new CheckFailed(`${relative(root, tsx)} not found — run npm ci`);
+  const outcomes = [];
+  for (const [label, args] of [
+    ['node load.cjs', ['load.cjs']],
+    ['tsx load.cts', [tsx, 'load.cts']],
+  ]) {
+    const r = run(process.execPath, args, { cwd: consumer, timeout: 60_000 });
+    if (r.status !== 0 || !r.stdout.includes('RESULT true')) {
+      throw new CheckFailed(`${label} exited ${r.status} without building a client`, r.out);
+    }
+    outcomes.push(label);
+  }
+  return `${outcomes.join(' and ')} built a client`;
+}
+
+/**
+ * Without msw: `require`/`import` of ./testing fails with our one line saying what to install (no
+ * resolver stack), and the emulator bin prints exactly that line and exits 1.
+ */
+function checkMissingMsw(kind) {
+  const spec = `${NAME}/testing`;
+  let r;
+  if (kind === 'bin') {
+    const link = join(consumer, 'node_modules', '.bin', 'dashscope-liveportrait-emulator');
+    if (!existsSync(link)) throw new CheckFailed('npm did not link the emulator bin');
+    r = run(link, ['--port', '0'], { cwd: consumer, timeout: 60_000 });
+  } else {
+    const file = join(consumer, kind === 'import' ? 'no-msw.mjs' : 'no-msw.cjs');
+    const load =
+      kind === 'import' ? `await import(${JSON.stringify(spec)});` : `require(${JSON.stringify(spec)});`;
+    writeFileSync(file, `${load}\nconsole.log('loaded without msw?!');\n`);
+    r = run(process.execPath, [file], { cwd: consumer, timeout: 60_000 });
+  }
+  if (r.status === 0) throw new CheckFailed('exited 0 without msw', r.out);
+  const advice = 'npm install --save-dev msw';
+  if (!r.out.includes(advice)) throw new CheckFailed(`did not say \`${advice}\``, r.out);
+  const noise = r.out
+    .split('\n')
+    .filter((l) => /^\s+at |Cannot find (module|package)|ERR_MODULE_NOT_FOUND/.test(l));
+  if (noise.length) throw new CheckFailed('printed a stack or the resolver error besides the advice', r.out);
+  if (kind === 'bin' && r.out.trim().split('\n').length !== 1)
+    throw new CheckFailed('printed more than one line', r.out);
+  return `exit ${r.status}: ${r.out
+    .split('\n')
+    .find((l) => l.includes(advice))
+    .trim()}`;
 }
 
 function checkTypes() {

@@ -5,7 +5,8 @@
  * are decided here once, so the two cannot answer the same request differently.
  */
 import { STATUS_CODES } from 'node:http';
-import { getResponse, type HttpHandler } from 'msw';
+import type { HttpHandler } from 'msw';
+import { getResponse } from './msw.js';
 
 /** What the emulator answers: an HTTP response, or a dropped connection (a `reset` fault). */
 export type EmulatorAnswer =

@@ -3,6 +3,8 @@
  * apps in other languages. Prints the base URL to give the client, and stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
+// Before server.js: it exits with one line when msw is missing, before server.js would load msw.
+import { MSW_PRESENT } from './bin-preflight.js';
 import { startEmulator } from './server.js';
 
 const USAGE = `Usage: dashscope-liveportrait-emulator [--port 8080] [--host 127.0.0.1] [--time-scale 0.1] [--api-key sk-…]
@@ -19,6 +21,7 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  if (!MSW_PRESENT) return;
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '8080' },

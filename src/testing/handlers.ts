@@ -3,10 +3,11 @@
  * rate limit, then the route itself. The real server (server.ts) serves these very handlers, so the
  * in-process (msw) and over-the-network emulators cannot disagree.
  */
-import { type HttpHandler, http } from 'msw';
+import type { HttpHandler } from 'msw';
 import { bearerKey } from './accounts.js';
 import { type Fault, faultResponse } from './faults.js';
 import type { LogEntry } from './log.js';
+import { http } from './msw.js';
 import { ROUTES, type Route } from './routes.js';
 import { createEmulator, type DashScopeEmulator, type EmulatorOptions } from './state.js';
 import { errorResponse, newRequestId } from './wire.js';
