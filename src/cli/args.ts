@@ -15,7 +15,7 @@ import { parseDuration } from './duration.js';
 import { UsageError } from './exit-codes.js';
 
 /** The commands, in the order help lists them. */
-export const COMMANDS = ['generate', 'submit', 'detect', 'status', 'wait', 'cancel'] as const;
+export const COMMANDS = ['generate', 'submit', 'detect', 'status', 'wait', 'cancel', 'mcp'] as const;
 /** One of {@link COMMANDS}. */
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -49,6 +49,9 @@ const WAIT = {
   'cancel-on-abort': { type: 'boolean' },
 } satisfies Record<string, OptionSpec>;
 
+// stdout is the MCP protocol's, so the server has no --json; the rest of COMMON applies.
+const { json: _json, ...SERVER } = COMMON;
+
 const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
   generate: { ...COMMON, ...VIDEO, ...WAIT },
   submit: { ...COMMON, ...VIDEO },
@@ -56,6 +59,7 @@ const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
   status: COMMON,
   wait: { ...COMMON, ...WAIT },
   cancel: COMMON,
+  mcp: { ...SERVER, 'progress-interval': { type: 'string' } },
 };
 
 /** Commands that take one positional TASK_ID. */
@@ -189,12 +193,17 @@ export function submitInputFrom(values: OptionValues): SubmitMediaInput {
 
 /** `--timeout` in ms; `null` for `none`; undefined when not given (the SDK's default, 15 minutes). */
 export function timeoutFrom(values: OptionValues): number | null | undefined {
-  const text = stringFlag(values.timeout);
+  return durationFlag(values, 'timeout');
+}
+
+/** A duration flag in ms; `null` for `none`; undefined when not given. Zero is refused. */
+export function durationFlag(values: OptionValues, name: string): number | null | undefined {
+  const text = stringFlag(values[name]);
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === undefined || ms === 0) {
     throw new UsageError(
-      `--timeout must be a duration such as 90s, 15m, 1h or a number of ms (or none); got ${JSON.stringify(text)}`,
+      `--${name} must be a duration such as 90s, 15m, 1h or a number of ms (or none); got ${JSON.stringify(text)}`,
     );
   }
   return ms;

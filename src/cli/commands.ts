@@ -11,7 +11,14 @@ import {
   type Task,
   type VideoResult,
 } from '../index.js';
-import { type CommandName, type OptionValues, requireFlags, submitInputFrom, timeoutFrom } from './args.js';
+import {
+  type CommandName,
+  durationFlag,
+  type OptionValues,
+  requireFlags,
+  submitInputFrom,
+  timeoutFrom,
+} from './args.js';
 import type { Reporter } from './output.js';
 import { checkOutPath, saveVideo } from './save.js';
 
@@ -111,6 +118,30 @@ async function cancel(context: CommandContext): Promise<void> {
   reporter.result('cancel', { taskId, status: 'CANCELED' }, 'CANCELED');
 }
 
+/** Heartbeats well inside the 60 s request timeout MCP clients default to. */
+const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
+
+/**
+ * Serves the MCP tools on stdin/stdout until the client disconnects or Ctrl-C. The MCP SDK (an
+ * optional peer) is loaded first, so a missing one is reported before anything else; the client (and
+ * with it the key) next, so a server without a key fails at start, not at its first tool call.
+ */
+async function mcp(context: CommandContext): Promise<void> {
+  const { reporter, signal, values } = context;
+  const interval = durationFlag(values, 'progress-interval');
+  const progressIntervalMs = interval === undefined ? DEFAULT_PROGRESS_INTERVAL_MS : interval;
+  const { loadMcpServerSdk, serveMcp } = await import('./mcp/serve.js');
+  const sdk = await loadMcpServerSdk();
+  const options = {
+    client: context.client,
+    log: (line: string) => reporter.info(line),
+    redact: (text: string) => reporter.redact(text),
+    signal,
+    progressIntervalMs,
+  };
+  await serveMcp(options, sdk);
+}
+
 /** The commands by name. */
 export const COMMAND_HANDLERS: Record<CommandName, Command> = {
   generate,
@@ -119,6 +150,7 @@ export const COMMAND_HANDLERS: Record<CommandName, Command> = {
   status,
   wait,
   cancel,
+  mcp,
 };
 
 /** Runs the image check; a refused image becomes an `ImageRejectedError` (exit 5). */

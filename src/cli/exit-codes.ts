@@ -43,6 +43,8 @@ export const EXIT = {
   NETWORK_SERVER: 7,
   /** The video was generated but saving it to `--out` failed; the task id and URL are printed. */
   SAVE_FAILED: 8,
+  /** An optional package the command needs is not installed (`liveportrait mcp`: `@modelcontextprotocol/sdk`). */
+  MISSING_DEPENDENCY: 9,
   /** Interrupted by Ctrl-C (SIGINT). */
   INTERRUPTED: 130,
 } as const;
@@ -61,6 +63,10 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.WAIT_TIMEOUT, '--timeout passed; the task may still finish (liveportrait wait TASK_ID)'],
   [EXIT.NETWORK_SERVER, 'network error or DashScope server error (HTTP 5xx, 408)'],
   [EXIT.SAVE_FAILED, 'video generated but saving it to --out failed (URL printed; valid 24 h)'],
+  [
+    EXIT.MISSING_DEPENDENCY,
+    'an optional package the command needs is not installed (mcp: @modelcontextprotocol/sdk)',
+  ],
   [EXIT.INTERRUPTED, 'interrupted (Ctrl-C); the task keeps running unless --cancel-on-abort'],
 ];
 
@@ -81,11 +87,17 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Thrown when a command needs an optional peer dependency that is not installed; {@link EXIT.MISSING_DEPENDENCY}. */
+export class MissingDependencyError extends Error {
+  override readonly name = 'MissingDependencyError';
+}
+
 /** The exit code for anything a command threw. Order matters: subclasses before their parents. */
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof AbortError) return EXIT.INTERRUPTED;
   if (error instanceof UsageError || error instanceof ValidationError) return EXIT.USAGE;
   if (error instanceof SaveFailedError) return EXIT.SAVE_FAILED;
+  if (error instanceof MissingDependencyError) return EXIT.MISSING_DEPENDENCY;
   if (error instanceof ConfigurationError) return EXIT.AUTH_CONFIG;
   if (error instanceof WaitTimeoutError) return EXIT.WAIT_TIMEOUT;
   if (

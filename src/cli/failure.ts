@@ -12,7 +12,7 @@ import {
   WaitTimeoutError,
 } from '../index.js';
 import { explainIssues, type OptionValues } from './args.js';
-import { EXIT, type ExitCode, exitCodeFor, UsageError } from './exit-codes.js';
+import { EXIT, type ExitCode, exitCodeFor, MissingDependencyError, UsageError } from './exit-codes.js';
 
 /** What to print for one failure. */
 export interface FailureView {
@@ -68,7 +68,7 @@ function linesFor(
       fields: { name: error.name, message: error.message, issues },
     };
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof MissingDependencyError) {
     return { lines: [error.message], fields: { name: error.name, message: error.message } };
   }
   if (error instanceof SaveFailedError) {

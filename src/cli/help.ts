@@ -123,6 +123,30 @@ ${COMMON}
 
 Example:
   liveportrait cancel 0385dc79-5ff8-4d82-bcb6-xxxxxxxxxxxx`,
+
+  mcp: `Usage: liveportrait mcp [options]
+
+Serves LivePortrait to AI agents as a Model Context Protocol server over stdin/stdout, for MCP
+clients to start. Tools: generate_talking_video, wait_for_task, get_task, check_portrait,
+inspect_media. Needs the optional package @modelcontextprotocol/sdk (npm install it next to
+dashscope-liveportrait, or globally with -g if that is global); without it the command exits 9.
+
+stdout carries only the protocol; log lines go to stderr. The server stops when the client closes
+stdin, or on Ctrl-C / SIGTERM.
+
+Server options:
+  --progress-interval DURATION
+                         send a progress notification at least this often during a wait, so
+                         clients that reset their timeout on progress keep waiting (default 10s;
+                         none: only on status changes)
+  --base-url URL         API base URL (default: $DASHSCOPE_HTTP_BASE_URL, else DashScope Beijing)
+  --workspace ID         DashScope workspace id (X-DashScope-WorkSpace)
+  --api-key-file PATH    read the API key from a file (default: $DASHSCOPE_API_KEY)
+  -h, --help             show this help
+
+Example:
+  DASHSCOPE_API_KEY=sk-... liveportrait mcp
+  (in an MCP client's configuration: "command": "liveportrait", "args": ["mcp"])`,
 };
 
 /** The help of one command, or the overview when `command` is undefined. */
@@ -143,6 +167,7 @@ Commands:
   status     show a task's status
   wait       wait for a task and print the URL or save the video (--out)
   cancel     cancel a queued task
+  mcp        serve the tools above to AI agents (Model Context Protocol, stdio)
 
 Run liveportrait <command> --help for its options and an example. liveportrait --version prints
 the version.

@@ -17,15 +17,15 @@ describe('help and version', () => {
   it('lists the commands and every exit code in the overview', async () => {
     const result = await cli(['--help']);
     expect(result.code).toBe(0);
-    for (const command of ['generate', 'submit', 'detect', 'status', 'wait', 'cancel']) {
+    for (const command of ['generate', 'submit', 'detect', 'status', 'wait', 'cancel', 'mcp']) {
       expect(result.stdout).toContain(`  ${command} `);
     }
-    for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]) {
+    for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 130]) {
       expect(result.stdout).toMatch(new RegExp(`^ +${code}  \\S`, 'm'));
     }
   });
 
-  it.each(['generate', 'submit', 'detect', 'status', 'wait', 'cancel'])(
+  it.each(['generate', 'submit', 'detect', 'status', 'wait', 'cancel', 'mcp'])(
     '%s --help shows usage and an example',
     async (command) => {
       for (const args of [
