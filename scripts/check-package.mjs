@@ -262,10 +262,15 @@ async function main() {
     if (needInstall(name)) await check(name, () => checkMissingMsw(kind));
   }
 
+  const noMcpName = 'without the MCP SDK, `liveportrait mcp` exits 9 saying in one line to install it';
+  if (needInstall(noMcpName)) await check(noMcpName, checkMissingMcpSdk);
+
   installed = false;
   // `ai` unpinned: what npm picks on this Node is what a user gets (6 on Node 20, 7 on Node >= 22).
-  await check('install msw@2 and ai, the optional peers of ./testing and ./ai-sdk', () => {
-    const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'msw@2', 'ai'];
+  // The MCP SDK at the version this repo tests with (its optional peer range starts there).
+  const mcpSdk = `@modelcontextprotocol/sdk@${pkg.devDependencies['@modelcontextprotocol/sdk']}`;
+  await check('install msw@2, ai and the MCP SDK, the optional peers of ./testing, ./ai-sdk and mcp', () => {
+    const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'msw@2', 'ai', mcpSdk];
     const r = run(npm, args, { cwd: consumer });
     if (r.status !== 0) throw new CheckFailed(`npm install exited ${r.status}`, quiet(r.out));
     installed = true;
@@ -305,6 +310,9 @@ async function main() {
 
   const peersName = 'ai-sdk: one error tree with the main entry (ESM and CJS); the main entry loads no ai';
   if (needInstall(peersName)) await check(peersName, checkAiSdkIsolation);
+
+  const mcpName = 'bin liveportrait mcp: an MCP Client lists its tools and makes a video (tarball emulator)';
+  if (needInstall(mcpName)) await check(mcpName, checkMcpServer);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -681,6 +689,74 @@ async function checkAiSdkGenerate() {
       throw new CheckFailed(`the video does not start with an ftyp box (got ${res.head})`);
     if (!res.taskId) throw new CheckFailed('providerMetadata.liveportrait.taskId is missing', r.out);
     return `ai@${res.ai}: ${kb(res.bytes)} MP4 of task ${res.taskId}`;
+  });
+}
+
+/** `liveportrait mcp` in a project without `@modelcontextprotocol/sdk`: exit 9 and the install line. */
+function checkMissingMcpSdk() {
+  if (existsSync(join(consumer, 'node_modules', '@modelcontextprotocol'))) {
+    throw new CheckFailed('npm installed @modelcontextprotocol/sdk although it is an optional peer');
+  }
+  const r = spawnSync(join(consumer, 'node_modules', '.bin', 'liveportrait'), ['mcp'], {
+    cwd: consumer,
+    env: { ...childEnv, DASHSCOPE_API_KEY: 'sk-check-package' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  const stderr = r.stderr ?? '';
+  const lines = stderr.trim().split('\n');
+  if (r.status !== 9 || lines.length !== 1 || !stderr.includes('npm install @modelcontextprotocol/sdk')) {
+    throw new CheckFailed(
+      `exited ${r.status ?? r.signal}, expected 9 and one line`,
+      `${r.stdout ?? ''}${stderr}`,
+    );
+  }
+  return `exit 9: ${lines[0]}`;
+}
+
+/**
+ * `liveportrait mcp` started from the installed package by the MCP SDK's own Client over stdio, as an
+ * MCP client would: it lists the five tools, and generate_talking_video against the tarball's emulator
+ * bin returns a resource_link to the video.
+ */
+async function checkMcpServer() {
+  const bin = binEntry('liveportrait');
+  if (!bin.exists) throw new CheckFailed(`bin missing${bin.hint}`);
+  return withEmulatorBin(['--port', '0', '--time-scale', '0.02'], async (baseURL) => {
+    const script = join(consumer, 'mcp-check.mjs');
+    writeFileSync(
+      script,
+      `import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+const transport = new StdioClientTransport({
+  command: ${JSON.stringify(join(consumer, 'node_modules', '.bin', 'liveportrait'))},
+  args: ['mcp'],
+  env: { DASHSCOPE_API_KEY: 'sk-check-package', DASHSCOPE_HTTP_BASE_URL: ${JSON.stringify(baseURL)} },
+  stderr: 'inherit',
+});
+const client = new Client({ name: 'check-package', version: '0.0.0' });
+await client.connect(transport);
+const { tools } = await client.listTools();
+const result = await client.callTool({
+  name: 'generate_talking_video',
+  arguments: { image: 'https://example.com/face.png', audio: 'https://example.com/voice.mp3' },
+});
+const link = result.content.find((block) => block.type === 'resource_link');
+console.log('RESULT ' + JSON.stringify({ tools: tools.map((tool) => tool.name), isError: result.isError ?? false, link: link?.uri }));
+await client.close();
+`,
+    );
+    const r = await runAsync(process.execPath, [script], {}, 120_000);
+    const line = r.out.split('\n').find((l) => l.startsWith('RESULT '));
+    if (r.status !== 0 || !line) throw new CheckFailed(`exited ${r.status}`, quiet(r.out));
+    const res = JSON.parse(line.slice('RESULT '.length));
+    const want = ['generate_talking_video', 'wait_for_task', 'get_task', 'check_portrait', 'inspect_media'];
+    const missing = want.filter((name) => !res.tools.includes(name));
+    if (missing.length) throw new CheckFailed(`tools missing: ${missing.join(', ')}`, quiet(r.out));
+    if (res.isError || !res.link)
+      throw new CheckFailed('generate_talking_video returned no video link', quiet(r.out));
+    return `${res.tools.length} tools; generate_talking_video linked ${new URL(res.link).pathname}`;
   });
 }
 
