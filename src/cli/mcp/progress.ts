@@ -21,7 +21,7 @@ export interface CallProgress {
   readonly status: string | undefined;
   /** Records the task's status and, when it changed, tells the client at once. */
   update(taskId: string, status: string): void;
-  /** Stops the heartbeat; nothing is sent afterwards. */
+  /** Stops the heartbeat; nothing is sent afterwards. Idempotent. */
   stop(): void;
 }
 

@@ -5,6 +5,7 @@
  *
  * stdout belongs to the protocol: everything else this process says goes to stderr through `log`.
  */
+import type { Readable, Writable } from 'node:stream';
 import { type LivePortraitClient, VERSION } from '../../index.js';
 import { MissingDependencyError } from '../exit-codes.js';
 import { registerTools } from './tools.js';
@@ -23,9 +24,12 @@ export interface ServeMcpOptions {
   signal: AbortSignal;
   /** See {@link ToolContext.progressIntervalMs}. */
   progressIntervalMs: number | null;
+  /** Wall clock for elapsed times; `Date.now` by default. */
   now?: () => number;
-  stdin?: NodeJS.ReadableStream & { pause(): unknown };
-  stdout?: NodeJS.WritableStream;
+  /** Where requests come from; `process.stdin` by default. Its end stops the server. */
+  stdin?: Readable;
+  /** Where answers go; `process.stdout` by default. */
+  stdout?: Writable;
 }
 
 /** Loads the MCP SDK's server classes, or says how to install it. */
@@ -81,7 +85,7 @@ export async function serveMcp(
     if (options.signal.aborted) resolve(String(options.signal.reason));
     options.signal.addEventListener('abort', () => resolve(String(options.signal.reason)), { once: true });
   });
-  await server.connect(new sdk.StdioServerTransport(stdin as never, options.stdout as never));
+  await server.connect(new sdk.StdioServerTransport(stdin, options.stdout));
   options.log(`liveportrait mcp ${VERSION}: serving on stdio (API key from the environment)`);
 
   const why = await stopped;

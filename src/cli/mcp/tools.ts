@@ -239,6 +239,8 @@ async function waitingCall(
   try {
     return videoResult(await run(signal, progress));
   } catch (error) {
+    // Nothing more to tell a call that ended (or a client that left) about.
+    progress.stop();
     if (error instanceof WaitTimeoutError) return stillRunningResult(error);
     if (signal.aborted) await afterAbort(context, progress, cancelOnAbort === true);
     return errorResult(error, progress.taskId, context.redact);
@@ -250,7 +252,7 @@ async function waitingCall(
 async function afterAbort(context: ToolContext, progress: CallProgress, cancel: boolean): Promise<void> {
   const { taskId, status } = progress;
   if (taskId === undefined) {
-    context.log('call canceled before any task was created');
+    context.log('call canceled before a task id was received, so no task is known to have been created');
     return;
   }
   if (!cancel || status !== 'PENDING') {
