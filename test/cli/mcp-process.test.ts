@@ -110,7 +110,7 @@ describe('starting', () => {
     expect(run.status).toBe(9);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
-      'liveportrait: liveportrait mcp needs the MCP SDK: npm install @modelcontextprotocol/sdk ' +
+      'liveportrait: the mcp command needs the MCP SDK: npm install @modelcontextprotocol/sdk ' +
         '(next to dashscope-liveportrait, or with -g if that is global)\n',
     );
   });

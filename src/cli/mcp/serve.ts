@@ -46,7 +46,7 @@ export async function loadMcpServerSdk() {
       String((error as Error).message).includes(`'${SDK}`);
     if (!missing) throw error;
     throw new MissingDependencyError(
-      `liveportrait mcp needs the MCP SDK: npm install ${SDK} (next to dashscope-liveportrait, or with -g if that is global)`,
+      `the mcp command needs the MCP SDK: npm install ${SDK} (next to dashscope-liveportrait, or with -g if that is global)`,
     );
   }
 }
