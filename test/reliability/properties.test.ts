@@ -324,6 +324,9 @@ describe('whatever DashScope answers, a typed result or a typed error (property)
       baseURL: running.baseURL,
       timeout: 1_000,
       maxRetries: 0,
+      // Every retried answer's Retry-After is honored (up to this): random ones of hours must not turn
+      // 200 parsing runs into waits that run to their deadline. This is about parsing, not waiting.
+      maxRetryDelay: 5,
       pollSchedule: { initialMs: 5, maxMs: 5, factor: 1, jitter: 0 },
       // Not the account's 20 polls/s (the client's poll budget): this is about parsing.
       pollBudget: 100_000,
