@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/testing/index.js';
 import { AUDIO, assertBuilt, cli, emulator, fixture, IMAGE, jsonOf } from './helpers.js';
 
 beforeAll(assertBuilt);
@@ -172,9 +173,18 @@ describe('exit 5: the task or the image', () => {
   });
 
   it('--out after the video link expired (24 h on DashScope)', async () => {
-    const emu = await emulator({ resultUrlTtlMs: 1 });
+    // The emulator's clock, not real time, carries the task past its link's expiry (the emulator rounds
+    // `Expires` up to whole seconds, so waiting for real time would need a full second on a loaded machine).
+    const clock = createManualClock(Date.now());
+    const emu = await emulator({ now: clock.now, resultUrlTtlMs: 60_000 });
     const taskId = (await cli(SUBMIT, { emu })).stdout.trim();
-    await cli(['wait', taskId], { emu });
+    clock.advance(1_000); // queue 100 ms + run 200 ms: SUCCEEDED, its link still valid
+    const fresh = await cli(['wait', taskId], { emu });
+    expect(fresh.code).toBe(0);
+    const videoUrl = fresh.stdout.trim();
+    expect((await fetch(videoUrl, { method: 'HEAD' })).status).toBe(200);
+    clock.advance(2 * 60_000); // well past the link's 60 s
+    expect((await fetch(videoUrl, { method: 'HEAD' })).status).toBe(403);
     const out = join(mkdtempSync(join(tmpdir(), 'lp-cli-')), 'video.mp4');
     const result = await cli(['wait', taskId, '--out', out], { emu });
     expect(result.code).toBe(5);
