@@ -4,6 +4,7 @@
  * CLI chose not to.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { EVENTUALLY } from '../helpers/timing.js';
 import { AUDIO, assertBuilt, emulator, IMAGE, jsonOf, spawnCli } from './helpers.js';
 
 beforeAll(assertBuilt);
@@ -44,9 +45,7 @@ describe('SIGINT', () => {
     const taskId = (await submit.done).stdout.trim();
     const run = spawnCli(['wait', taskId, '--json'], { emu });
     // JSON mode prints nothing until the end; the first poll reaching the emulator means it waits.
-    await vi.waitFor(() => expect(emu.log.some((entry) => entry.route === 'query')).toBe(true), {
-      timeout: 10_000,
-    });
+    await vi.waitFor(() => expect(emu.log.some((entry) => entry.route === 'query')).toBe(true), EVENTUALLY);
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code).toBe(130);
@@ -66,9 +65,7 @@ describe('SIGINT', () => {
     const emu = await emulator();
     emu.faults.next(1, { kind: 'hang', route: 'submit' });
     const run = spawnCli(GENERATE, { emu });
-    await vi.waitFor(() => expect(emu.stats.requests).toBeGreaterThan(0), {
-      timeout: 10_000,
-    });
+    await vi.waitFor(() => expect(emu.stats.requests).toBeGreaterThan(0), EVENTUALLY);
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code).toBe(130);
@@ -81,9 +78,7 @@ describe('SIGINT', () => {
     const run = spawnCli([...GENERATE, '--cancel-on-abort'], { emu });
     await run.waitFor(SUBMITTED);
     run.child.kill('SIGINT');
-    await vi.waitFor(() => expect(emu.log.some((entry) => entry.route === 'cancel')).toBe(true), {
-      timeout: 10_000,
-    });
+    await vi.waitFor(() => expect(emu.log.some((entry) => entry.route === 'cancel')).toBe(true), EVENTUALLY);
     run.child.kill('SIGINT');
     expect((await run.done).code).toBe(130);
   });

@@ -2,6 +2,8 @@ import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { AbortError, LivePortraitClient, type LivePortraitError } from '../../src/index.js';
 import { API_KEY, AUDIO, clientFor, emulator, IMAGE } from '../helpers/setup.js';
+import { EVENTUALLY, PROMPT_MS } from '../helpers/timing.js';
+import { activeHandles, leakedSince } from '../reliability/leaks.js';
 
 const input = { imageUrl: IMAGE, audioUrl: AUDIO };
 
@@ -37,57 +39,50 @@ describe('abort', () => {
     expect(running.stats.requests).toBe(0);
   });
 
-  it('an abort between polls rejects within 50 ms, with the reason as cause', async () => {
-    const running = await emulator({ queueMs: 60_000 });
+  it('an abort between polls rejects at once, with the reason as cause', async () => {
+    const running = await emulator({ queueMs: 600_000 });
     const controller = new AbortController();
-    const client = clientFor(running, { pollSchedule: { initialMs: 10_000, maxMs: 10_000, jitter: 0 } });
+    const client = clientFor(running, { pollSchedule: { initialMs: 60_000, maxMs: 60_000, jitter: 0 } });
     const wait = client.generateVideo(IMAGE, AUDIO, { signal: controller.signal });
-    await vi.waitFor(() => expect(running.stats.tasksCreated).toBe(1));
+    await vi.waitFor(() => expect(running.stats.tasksCreated).toBe(1), EVENTUALLY);
     const reason = new Error('user stop');
     const { error, ms } = await rejectionDelay(wait, () => controller.abort(reason));
     expect(error).toBeInstanceOf(AbortError);
     expect((error as AbortError).cause).toBe(reason);
-    expect(ms).toBeLessThan(50);
+    expect(ms).toBeLessThan(PROMPT_MS);
   });
 
-  it('an abort during a hung poll rejects within 50 ms', async () => {
+  it('an abort during a hung poll rejects at once, not at the request timeout', async () => {
     const running = await emulator();
     running.faults.next(1, { route: 'query', kind: 'hang' });
     const controller = new AbortController();
     const wait = clientFor(running).waitForTask('t-1', { signal: controller.signal });
-    await vi.waitFor(() => expect(running.faults.pending).toBe(0));
+    await vi.waitFor(() => expect(running.faults.pending).toBe(0), EVENTUALLY);
     const { error, ms } = await rejectionDelay(wait, () => controller.abort());
     expect(error).toBeInstanceOf(AbortError);
-    expect(ms).toBeLessThan(50);
+    expect(ms).toBeLessThan(PROMPT_MS);
   });
 
-  it('an abort during a retry wait rejects within 50 ms', async () => {
+  it('an abort during a retry wait rejects at once, not after Retry-After', async () => {
     const running = await emulator();
     running.faults.next(1, { route: 'query', kind: 'status', status: 429, headers: { 'retry-after': '30' } });
     const controller = new AbortController();
     const call = clientFor(running, { maxRetryDelay: 60_000 }).getTask('t-1', { signal: controller.signal });
-    await vi.waitFor(() => expect(running.stats.byRoute.query).toBe(1));
+    await vi.waitFor(() => expect(running.stats.byRoute.query).toBe(1), EVENTUALLY);
     const { error, ms } = await rejectionDelay(call, () => controller.abort());
     expect(error).toBeInstanceOf(AbortError);
-    expect(ms).toBeLessThan(50);
+    expect(ms).toBeLessThan(PROMPT_MS);
   });
 });
 
 describe('nothing is left behind', () => {
-  /** Live timers and sockets by kind. */
-  const handles = () => {
-    const counts: Record<string, number> = { Timeout: 0, TCPSocketWrap: 0, TCPServerWrap: 0 };
-    for (const kind of process.getActiveResourcesInfo())
-      if (kind in counts) counts[kind] = (counts[kind] ?? 0) + 1;
-    return counts;
-  };
-  const grown = (before: Record<string, number>) =>
-    Object.entries(handles()).filter(([kind, count]) => count > (before[kind] ?? 0));
-
   it('no timer or socket survives success, failure, timeout, abort and retries', async () => {
-    const before = handles();
+    const before = activeHandles();
     const running = await emulator({ queueMs: 100 });
-    const client = clientFor(running, { timeout: 100 });
+    const client = clientFor(running);
+    // Only the hung requests need a short timeout; every answered one gets the default, which a
+    // loaded machine cannot miss.
+    const impatient = clientFor(running, { timeout: 100 });
     await client.generateVideo(IMAGE, AUDIO);
     await client.generateVideo(IMAGE, 'https://example.com/fail.mp3').catch(() => {});
     await client.generateVideo(IMAGE, AUDIO, { timeout: 30 }).catch(() => {});
@@ -96,18 +91,13 @@ describe('nothing is left behind', () => {
     controller.abort();
     await aborted;
     running.faults.next(2, { route: 'query', kind: 'hang' });
-    await client.getTask('t-1').catch(() => {});
+    await impatient.getTask('t-1').catch(() => {});
     running.faults.next(2, { route: 'query', kind: 'status', status: 503 });
     await client.getTask('t-1');
+    await impatient.close();
     await client.close();
     await running.close();
-    // Polled on setImmediate, not vi.waitFor: waitFor's own timer would count as a Timeout. Up to 3 s,
-    // because closing sockets settle over several event-loop turns on a loaded machine.
-    const giveUpAt = performance.now() + 3_000;
-    while (grown(before).length > 0 && performance.now() < giveUpAt) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    expect(grown(before)).toEqual([]);
+    expect(await leakedSince(before)).toEqual([]);
   });
 
   it('close() is idempotent', async () => {
@@ -120,7 +110,10 @@ describe('nothing is left behind', () => {
 describe('the API key never leaks', () => {
   async function collectErrors(): Promise<LivePortraitError[]> {
     const running = await emulator({ queueMs: 60_000 });
-    const client = clientFor(running, { timeout: 100, maxRetries: 0 });
+    // The default request timeout, so no answered request becomes a RequestTimeoutError on a loaded
+    // machine and the error classes stay those meant; only the hung detect gets a short one.
+    const client = clientFor(running, { maxRetries: 0 });
+    const impatient = clientFor(running, { timeout: 100, maxRetries: 0 });
     const wrongKey = clientFor(running, { apiKey: `${API_KEY}-wrong` });
     const calls: Array<Promise<unknown>> = [
       wrongKey.getTask('t-1'),
@@ -129,7 +122,7 @@ describe('the API key never leaks', () => {
       client.getTask('t-1', { signal: AbortSignal.abort() }),
     ];
     running.faults.next(1, { route: 'detect', kind: 'hang' });
-    calls.push(client.detectImage(IMAGE));
+    calls.push(impatient.detectImage(IMAGE));
     const refused = new LivePortraitClient({
       apiKey: API_KEY,
       baseURL: 'http://127.0.0.1:9/api/v1',
@@ -182,14 +175,14 @@ describe('close() with waits still open', () => {
       client.generateVideo(IMAGE, AUDIO).catch((e: unknown) => e),
       client.generateVideo(IMAGE, AUDIO).catch((e: unknown) => e),
     ];
-    await vi.waitFor(() => expect(running.stats.tasksCreated).toBe(2));
+    await vi.waitFor(() => expect(running.stats.tasksCreated).toBe(2), EVENTUALLY);
     const closedAt = performance.now();
     await client.close();
     for (const outcome of await Promise.all(waits)) {
       expect(outcome).toBeInstanceOf(AbortError);
       expect((outcome as Error).message).toMatch(/closed/);
     }
-    expect(performance.now() - closedAt).toBeLessThan(1_000);
+    expect(performance.now() - closedAt).toBeLessThan(PROMPT_MS);
     await expect(client.waitForTask('t-1')).rejects.toBeInstanceOf(AbortError);
   });
 });

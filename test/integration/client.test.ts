@@ -16,6 +16,7 @@ import {
   WaitTimeoutError,
 } from '../../src/index.js';
 import { API_KEY, AUDIO, clientFor, emulator, IMAGE, recordingDispatcher } from '../helpers/setup.js';
+import { EVENTUALLY } from '../helpers/timing.js';
 
 describe('configuration', () => {
   it('without a key it fails at construction, naming DASHSCOPE_API_KEY', () => {
@@ -196,7 +197,10 @@ describe('a job from submit to video', () => {
     const started = await emulator({ queueMs: 0, runMs: 60_000 });
     const other = clientFor(started);
     const job = await other.submit({ imageUrl: IMAGE, audioUrl: AUDIO });
-    await vi.waitFor(async () => expect((await other.getTask(job.taskId)).status).toBe('RUNNING'));
+    await vi.waitFor(
+      async () => expect((await other.getTask(job.taskId)).status).toBe('RUNNING'),
+      EVENTUALLY,
+    );
     await expect(other.cancelTask(job.taskId)).rejects.toBeInstanceOf(APIError);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AbortError } from '../../src/index.js';
 import { AUDIO, clientFor, emulator, IMAGE } from '../helpers/setup.js';
+import { EVENTUALLY } from '../helpers/timing.js';
 
 describe('maxConcurrentJobs', () => {
   it('keeps at most N generateVideo jobs alive at once; the rest queue in the client', async () => {
@@ -30,7 +31,7 @@ describe('maxConcurrentJobs', () => {
     const client = clientFor(running, { maxConcurrentJobs: 1 });
     const first = new AbortController();
     const holder = client.generateVideo(IMAGE, AUDIO, { signal: first.signal }).catch((e: unknown) => e);
-    await vi.waitFor(() => expect(running.stats.tasksCreated).toBe(1));
+    await vi.waitFor(() => expect(running.stats.tasksCreated).toBe(1), EVENTUALLY);
     const second = new AbortController();
     const queued = client.generateVideo(IMAGE, AUDIO, { signal: second.signal }).catch((e: unknown) => e);
     second.abort(new Error('changed my mind'));

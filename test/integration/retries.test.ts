@@ -8,6 +8,7 @@ import {
   RequestTimeoutError,
 } from '../../src/index.js';
 import { API_KEY, AUDIO, clientFor, emulator, IMAGE } from '../helpers/setup.js';
+import { EVENTUALLY } from '../helpers/timing.js';
 
 const input = { imageUrl: IMAGE, audioUrl: AUDIO };
 
@@ -93,10 +94,12 @@ describe('retries of idempotent calls', () => {
 
   it('a hung request times out per attempt and is retried', async () => {
     const running = await emulator();
-    running.faults.next(2, { route: 'query', kind: 'hang' });
-    const client = clientFor(running, { timeout: 100 });
+    running.faults.next(1, { route: 'query', kind: 'hang' });
+    // The answered retry must beat `timeout` too: 1 s, which a loaded machine cannot miss (100 ms, it
+    // sometimes did). One retry keeps the hung attempts, 1 s each, to three.
+    const client = clientFor(running, { timeout: 1_000, maxRetries: 1 });
     await expect(client.getTask('no-such')).resolves.toMatchObject({ status: 'UNKNOWN' });
-    running.faults.next(3, { route: 'query', kind: 'hang' });
+    running.faults.next(2, { route: 'query', kind: 'hang' });
     const error = await client.getTask('no-such').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestTimeoutError);
     expect(error).toBeInstanceOf(ConnectionError);
@@ -129,7 +132,7 @@ describe('submit is never retried where a job may exist', () => {
     );
     expect(retries).toEqual([]);
     // The emulator logs a hung request when its socket closes, a moment after the client gave up.
-    await vi.waitFor(() => expect(running.stats.byRoute.submit).toBe(1));
+    await vi.waitFor(() => expect(running.stats.byRoute.submit).toBe(1), EVENTUALLY);
   });
 
   it('a 429 on submit is retried: DashScope created nothing', async () => {

@@ -1,5 +1,6 @@
 /** Faults on demand, through a real socket: every kind, matching, counting and the seeded random mode. */
 import { describe, expect, it, vi } from 'vitest';
+import { EVENTUALLY } from '../helpers/timing.js';
 import { AUDIO, harness, IMAGE, SUBMIT_PATH, UUID } from './helpers.js';
 
 const ASYNC = { 'x-dashscope-async': 'enable' };
@@ -127,8 +128,9 @@ describe('faults', () => {
     void hung.then(() => {
       settled = true;
     });
-    await vi.waitFor(() =>
-      expect(emu.log.at(-1)).toMatchObject({ route: 'query', status: 0, fault: 'hang' }),
+    await vi.waitFor(
+      () => expect(emu.log.at(-1)).toMatchObject({ route: 'query', status: 0, fault: 'hang' }),
+      EVENTUALLY,
     );
     // Another request is answered meanwhile (on another connection: the hung one is busy).
     expect((await call('GET', '/tasks/b')).status).toBe(200);

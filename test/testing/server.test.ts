@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
 import { parseListTime } from '../../src/internal/time.js';
 import { createManualClock, formatTaskTime, startEmulator } from '../../src/testing/index.js';
+import { EVENTUALLY } from '../helpers/timing.js';
 import { SUBMIT_PATH } from './helpers.js';
 
 const handles = (kind: 'TCPServerWrap' | 'TCPSocketWrap') =>
@@ -67,7 +68,7 @@ describe('startEmulator', () => {
     expect(await hung).toBeInstanceOf(Error);
     await agent.close();
     // The client's ends close on their own once they read the reset; only they may lag a loop turn.
-    await vi.waitFor(() => expect(handles('TCPSocketWrap')).toBe(before.sockets));
+    await vi.waitFor(() => expect(handles('TCPSocketWrap')).toBe(before.sockets), EVENTUALLY);
     await emu.close(); // idempotent
   });
 
