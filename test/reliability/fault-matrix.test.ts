@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LivePortraitClient, LivePortraitError, type VideoResult } from '../../src/index.js';
-import { type RouteName, type RunningEmulator, startEmulator } from '../../src/testing/index.js';
+import {
+  createManualClock,
+  type ManualClock,
+  type RouteName,
+  type RunningEmulator,
+  startEmulator,
+} from '../../src/testing/index.js';
 import { API_KEY, AUDIO, FAST_POLLS, IMAGE } from '../helpers/setup.js';
 import { activeHandles, leakedSince, watchUnhandledRejections } from './leaks.js';
 import {
@@ -25,15 +31,26 @@ import {
   type Variant,
 } from './matrix.js';
 
-/** Small numbers keep ~120 cells fast: a retry waits ≤ 5 ms, a hung attempt gives up after 100 ms. */
-const CLIENT = { timeout: 100, maxRetries: 2, maxRetryDelay: 5 };
+/**
+ * A retry waits ≤ 5 ms. A hung attempt gives up after `timeout`, which every answered request must
+ * beat: 1 s, because a loaded CI machine can stall a process for a few hundred ms (100 ms made a
+ * healthy request fail now and then). Only the hang cells pay for it.
+ */
+const CLIENT = { timeout: 1_000, maxRetries: 2, maxRetryDelay: 5 };
 /** Worst case of one HTTP call: every attempt times out, plus the retry waits. */
 const CALL_BUDGET_MS = (CLIENT.maxRetries + 1) * CLIENT.timeout + CLIENT.maxRetries * CLIENT.maxRetryDelay;
-/** A persistent poll fault ends the wait at this deadline; a passing job needs far less. */
-const SHORT_WAIT_MS = 250;
-const LONG_WAIT_MS = 5_000;
+/**
+ * A persistent poll fault ends the wait at this deadline, paid by 26 cells; before it, at least one
+ * faulted poll must have been answered (two round trips at most), even on a loaded machine.
+ */
+const SHORT_WAIT_MS = 1_000;
+/** A wait that must succeed: never reached unless something is wrong. */
+const LONG_WAIT_MS = 10_000;
 /** Loaded CI machines are slow to hand back the event loop; a hang would blow far past this. */
-const SLACK_MS = 400;
+const SLACK_MS = 3_000;
+/** The emulated task's queue and run times. Its clock moves on the job's own events, not by itself. */
+const QUEUE_MS = 20;
+const RUN_MS = 80;
 /** "Persistent": more occurrences than any cell can consume before it ends. */
 const PERSISTENT_TIMES = 300;
 
@@ -90,8 +107,25 @@ function injector(running: RunningEmulator, step: Step, fault: FaultName, varian
   };
 }
 
+/**
+ * Moves the task on the emulator's manual clock as the job goes: RUNNING once submitted, ended once a
+ * poll has seen it RUNNING. So every poll step has a RUNNING answer to strike, however slowly a
+ * loaded machine polls (with real time, a stalled poll could miss an 80 ms RUNNING window).
+ */
+function lifecycle(clock: ManualClock, onRunning: (taskId: string) => void = () => {}) {
+  return {
+    afterSubmit: () => clock.advance(QUEUE_MS),
+    onProgress: (event: { taskId: string; status: string }) => {
+      if (event.status !== 'RUNNING') return;
+      onRunning(event.taskId);
+      clock.advance(RUN_MS);
+    },
+  };
+}
+
 async function runCell(
   running: RunningEmulator,
+  clock: ManualClock,
   step: Step,
   fault: FaultName,
   variant: Variant,
@@ -120,29 +154,36 @@ async function runCell(
       started = performance.now();
       await client.cancelTask(job.taskId);
     } else if (step === 'download') {
-      const video = await client.generateVideo(IMAGE, AUDIO, { timeout: LONG_WAIT_MS });
+      const job = lifecycle(clock);
+      const video = await client.generateVideo(IMAGE, AUDIO, {
+        timeout: LONG_WAIT_MS,
+        onSubmitted: job.afterSubmit,
+        onProgress: job.onProgress,
+      });
       taskId = video.taskId;
       faults.inject(video.taskId);
       started = performance.now();
-      // undici's own header/body timers tick about once a second, so a hung download attempt ends
-      // after up to ~1 s however small `timeout` is.
-      deadlineMs = (CLIENT.maxRetries + 1) * 1_000 + CLIENT.maxRetries * CLIENT.maxRetryDelay;
+      // undici's own header/body timers tick about once a second, so a hung download attempt may end
+      // up to ~1 s after `timeout`.
+      deadlineMs =
+        (CLIENT.maxRetries + 1) * (CLIENT.timeout + 1_000) + CLIENT.maxRetries * CLIENT.maxRetryDelay;
       await downloaderOf(client)?.(video, join(scratch, `${step}-${fault}-${variant}.mp4`));
     } else {
       // detect + submit + the wait, each with its own bound.
       deadlineMs = 2 * CALL_BUDGET_MS + waitMs;
       if (step === 'detect' || step === 'submit') faults.inject('');
+      const job = lifecycle(clock, (id) => {
+        if (step === 'later poll' && !faults.injected) faults.inject(id);
+      });
       await client.generateVideo(IMAGE, AUDIO, {
         detect: step === 'detect',
         timeout: waitMs,
-        onSubmitted: (job) => {
-          taskId = job.taskId;
-          if (step === 'first poll') faults.inject(job.taskId);
+        onSubmitted: (submitted) => {
+          taskId = submitted.taskId;
+          if (step === 'first poll') faults.inject(submitted.taskId);
+          job.afterSubmit();
         },
-        onProgress: (event) => {
-          if (step === 'later poll' && event.status === 'RUNNING' && !faults.injected)
-            faults.inject(event.taskId);
-        },
+        onProgress: job.onProgress,
       });
     }
   } catch (caught) {
@@ -195,17 +236,20 @@ describe.each(cells)('fault matrix: $step', ({ step, cases }) => {
   run.each(cases)('%s', async (_title, fault, variant, expected) => {
     const before = activeHandles();
     const rejections = watchUnhandledRejections();
+    // Starts at the real time, so the task times the client reads are plausible to its scheduler; then
+    // moves only with the job (lifecycle above). A cancel's job, never advanced, stays PENDING.
+    const clock = createManualClock(Date.now());
     const running = await startEmulator({
       apiKeys: [API_KEY],
-      // A cancel needs a job still PENDING; the others a RUNNING window a 10–20 ms poll cannot miss.
-      queueMs: step === 'cancel' ? 60_000 : 20,
-      runMs: 80,
+      now: clock.now,
+      queueMs: QUEUE_MS,
+      runMs: RUN_MS,
       // The matrix is about injected faults; the emulator's own throttling is the soak's business.
       rateLimits: { query: false, submit: false, detect: false },
     });
     let cell: CellRun;
     try {
-      cell = await runCell(running, step, fault, variant);
+      cell = await runCell(running, clock, step, fault, variant);
       expect(cell.injected, 'the fault was injected').toBe(true);
       expect(running.stats.faultsInjected, 'the fault reached the emulator').toBeGreaterThan(0);
       checkOutcome(cell, expected, fault);
