@@ -44,7 +44,10 @@ describe('npm run demo (the README first command)', () => {
       expect(stderr).toBe('');
       expect(code).toBe(0);
       expect(stdout).toMatch(/submitted {2}task [0-9a-f-]{36}/);
-      expect(stdout).toMatch(/PENDING .*\n.*RUNNING .*\n.*SUCCEEDED/);
+      // Live progress: the job is seen before it ends, in lifecycle order. Which of PENDING (1.5 s) and
+      // RUNNING (3 s) the polls catch depends on how fast the machine is, so either alone may be missed.
+      const seen = [...stdout.matchAll(/^(PENDING|RUNNING|SUCCEEDED) +\d+\.\d s$/gm)].map((m) => m[1]);
+      expect(['PENDING,RUNNING,SUCCEEDED', 'PENDING,SUCCEEDED', 'RUNNING,SUCCEEDED']).toContain(seen.join());
       const [file] = await readdir(out);
       expect(file).toMatch(/^[0-9a-f-]{36}\.mp4$/);
       const bytes = await readFile(join(out, file as string));
