@@ -195,9 +195,11 @@ export function generateVideoSuite(label: string, load: () => Promise<GenerateVi
       expect((error as AbortError).message).toContain(`task ${task?.id}`);
       expect((error as AbortError).cause).toEqual(new Error('user left'));
       const polls = running.log.filter((entry) => entry.route === 'query').length;
-      // Ten poll gaps of the fast schedule: a wait still running would have polled again by now.
+      // Ten poll gaps of the fast schedule: a wait still running would have polled several times by now.
+      // One more entry is allowed: a poll already on the wire when the abort came is logged when the
+      // emulator reads it, which a loaded machine can put after this count.
       await new Promise((resolve) => setTimeout(resolve, 10 * FAST_POLLS.maxMs));
-      expect(running.log.filter((entry) => entry.route === 'query')).toHaveLength(polls);
+      expect(running.log.filter((entry) => entry.route === 'query').length).toBeLessThanOrEqual(polls + 1);
       expect(running.tasks.get(task?.id ?? '')?.status).toBe('PENDING');
     });
 
