@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { MockAgent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  createLocalCoordinator,
   LIMITS,
   LivePortraitClient,
   LivePortraitError,
@@ -58,6 +59,17 @@ function valid(name: NumericName, value: unknown): boolean {
   );
 }
 
+/**
+ * No account budget: these tests are about validation and parsing. The default one paces submits at
+ * 10/s (hundreds of runs would take minutes), and a drawn 429 would pause every later call for its
+ * Retry-After (up to maxRetryDelay, 60 s).
+ */
+const unthrottled = () =>
+  createLocalCoordinator({
+    queriesPerSecond: Number.POSITIVE_INFINITY,
+    submitsPerSecond: Number.POSITIVE_INFINITY,
+  });
+
 /** A client on a MockAgent: no sockets; every submit body it would send is recorded and answered. */
 function recordingClient() {
   const agent = new MockAgent();
@@ -76,6 +88,7 @@ function recordingClient() {
     apiKey: API_KEY,
     baseURL: 'https://dashscope.test/api/v1',
     dispatcher,
+    coordinator: unthrottled(),
   });
   return { client, bodies, close: () => agent.close() };
 }
@@ -282,8 +295,7 @@ describe('whatever DashScope answers, a typed result or a typed error (property)
       baseURL: running.baseURL,
       maxRetries: 0,
       pollSchedule: { initialMs: 5, maxMs: 5, factor: 1, jitter: 0 },
-      // Not the account's 20 polls/s (the client's poll budget): this is about parsing.
-      pollBudget: 100_000,
+      coordinator: unthrottled(),
     });
     try {
       await fc.assert(
@@ -328,8 +340,7 @@ describe('whatever DashScope answers, a typed result or a typed error (property)
       // 200 parsing runs into waits that run to their deadline. This is about parsing, not waiting.
       maxRetryDelay: 5,
       pollSchedule: { initialMs: 5, maxMs: 5, factor: 1, jitter: 0 },
-      // Not the account's 20 polls/s (the client's poll budget): this is about parsing.
-      pollBudget: 100_000,
+      coordinator: unthrottled(),
     });
     try {
       await fc.assert(
