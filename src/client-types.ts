@@ -7,19 +7,35 @@ import type { MediaInput } from './media/sources.js';
 import type { SubmitInput, SucceededTask, VideoParams } from './schemas.js';
 import type { ProgressEvent } from './wait.js';
 
-/** Options every call accepts. */
+/**
+ * Options of every call that is one HTTP exchange (with its retries): `getTask()`, `cancelTask()`,
+ * `detectImage()`, `submit()`, each page of `listTasks()`, `inspectMedia()`'s reads and downloads.
+ * `timeout` and `maxRetries` override the client's for this call only.
+ */
 export interface RequestOptions {
   /** Aborts the call; it then rejects with `AbortError` whose `cause` is the signal's reason. */
   signal?: AbortSignal | undefined;
+  /** Ms to wait for each attempt's answer (`RequestTimeoutError` after). Default: the client's `timeout`. */
+  timeout?: number | undefined;
+  /** Retries of this call (same rules as the client's). Default: the client's `maxRetries`. */
+  maxRetries?: number | undefined;
 }
 
-/** Options of `waitForTask()`. */
-export interface WaitForTaskOptions extends RequestOptions {
+/**
+ * Options of `waitForTask()`. Its `timeout` is the deadline of the whole wait, not of one request:
+ * each poll uses the client's request timeout, and polls are retried by the wait itself.
+ */
+export interface WaitForTaskOptions {
+  /** Aborts the wait; it then rejects with `AbortError` whose `cause` is the signal's reason. */
+  signal?: AbortSignal | undefined;
   /** Overall deadline in ms. Default 15 minutes; `null` waits forever. */
   timeout?: number | null | undefined;
   /** Told whenever the task's status changes. */
   onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
+
+/** Options of `downloadVideo()`: progress and abort, and per-request `timeout`/`maxRetries`. */
+export interface DownloadVideoOptions extends DownloadOptions, RequestOptions {}
 
 /** Options of `submit()` and `detectImage()`. */
 export interface SubmitOptions extends RequestOptions {
@@ -75,6 +91,12 @@ export interface VideoResult {
   endTime?: string | undefined;
   /** Absolute path of the downloaded video, when `output` was given. */
   outputPath?: string | undefined;
+}
+
+/** What `generateVideo()` resolves with when `output` was given: the video is on disk at `outputPath`. */
+export interface SavedVideoResult extends VideoResult {
+  /** Absolute path of the downloaded video. */
+  outputPath: string;
 }
 
 /** The public view of a succeeded task. */

@@ -3,8 +3,10 @@
  * the wait. No protocol detail lives here: paths and bodies are in `endpoints.ts` and `schemas.ts`.
  */
 import {
+  type DownloadVideoOptions,
   type GenerateVideoOptions,
   type RequestOptions,
+  type SavedVideoResult,
   type SubmitMediaInput,
   type SubmitOptions,
   toVideoResult,
@@ -23,7 +25,7 @@ import {
 } from './errors.js';
 import { systemTime, type Time } from './internal/time.js';
 import { resolveLogger } from './logger.js';
-import { type DownloadOptions, type DownloadResult, downloadToFile } from './media/download.js';
+import { type DownloadResult, downloadToFile } from './media/download.js';
 import {
   checkInputs,
   type InputSpec,
@@ -42,19 +44,21 @@ import {
   submitInputSchema,
   TASK_STATUSES,
   type Task,
+  type TaskListFilter,
   type TaskStatus,
   toSubmitRequestWire,
   videoParamsSchema,
 } from './schemas.js';
+import { pageThroughTasks, taskListQueryOf } from './task-list.js';
 import { Transport } from './transport.js';
-import { checkWaitTimeout, parse, parseTaskId, parseVideoUrl } from './validation.js';
+import { checkWaitTimeout, parse, parseTaskId, parseVideoUrl, requestCall } from './validation.js';
 import { DEFAULT_POLL_SCHEDULE, type PollSchedule, type WaitOptions, waitForTask } from './wait.js';
 
 /**
  * A DashScope LivePortrait client. One instance holds one keep-alive connection pool: reuse it, and
  * `close()` it when done (or let the process exit; idle sockets do not keep it alive).
  */
-export class LivePortraitClient {
+export class LivePortraitClient implements AsyncDisposable {
   readonly #transport: Transport;
   readonly #schedule: PollSchedule;
   readonly #options: ClientOptions;
@@ -83,7 +87,8 @@ export class LivePortraitClient {
         sweepIntervalMs: this.#schedule.initialMs,
       });
     this.#coordination = coordinator.connect({
-      listTasks: (query, signal) => endpoints.listTasks(this.#transport, query, signal),
+      // Like polls: the end detector retries (its next sweep), within the budget.
+      listTasks: (query, signal) => endpoints.listTasks(this.#transport, query, { signal, maxRetries: 0 }),
       logger: options.logger,
     });
     this.#time = this.#coordination.time ?? systemTime;
@@ -108,11 +113,15 @@ export class LivePortraitClient {
     this.#media = { deps: mediaDeps, uploader: new Uploader(this.#transport, mediaDeps) };
   }
 
-  /** Checks that a portrait is usable (`liveportrait-detect`). Billed per image. A local image is uploaded first. */
+  /**
+   * Checks that a portrait is usable (`liveportrait-detect`). Billed per image. A local image is uploaded
+   * first (with the client's request settings; `timeout` and `maxRetries` apply to the check itself).
+   */
   async detectImage(image: MediaInput, options: SubmitOptions = {}): Promise<endpoints.DetectResult> {
+    const call = requestCall(options);
     const urls = await this.#prepare({ image: { input: image, path: 'imageUrl' } }, {}, 'image URL', options);
     const { imageUrl: url } = parse(imageUrlSchema, { imageUrl: urls.image }, 'image URL');
-    return endpoints.detectImage(this.#transport, url, options.signal);
+    return endpoints.detectImage(this.#transport, url, call);
   }
 
   /**
@@ -124,13 +133,15 @@ export class LivePortraitClient {
     media: { imageUrl: MediaInput; audioUrl: MediaInput },
     options: RequestOptions = {},
   ): Promise<MediaReport> {
+    const call = requestCall(options);
     const { opened, issues } = await openInputs(mediaSpec(media.imageUrl, media.audioUrl));
     for (const [field, input] of Object.entries(opened)) {
       if (input.kind === 'remote' && input.url.startsWith('oss:'))
         issues.push({ path: `${field}Url`, message: 'is in temporary storage, which cannot be read back' });
     }
     if (issues.length > 0) throw new ValidationError(issues, 'media');
-    return toReport(await checkInputs(this.#media, opened, () => true, options.signal));
+    const services = { ...this.#media, deps: this.#mediaDeps(call) };
+    return toReport(await checkInputs(services, opened, () => true, call.signal));
   }
 
   /**
@@ -138,22 +149,31 @@ export class LivePortraitClient {
    * complete: on failure or abort nothing is left at `destPath`. An expired link (24 h after the task
    * ended) rejects with `ResultExpiredError`; a missing or unwritable directory or a full disk with
    * `SaveFailedError`, which keeps the task id (when given a result) and the URL to download again.
+   * `timeout` bounds the wait for the answer and any silence inside the body; `maxRetries` the attempts
+   * (each restarts from byte 0).
    */
   async downloadVideo(
     resultOrUrl: (Pick<VideoResult, 'videoUrl'> & Partial<Pick<VideoResult, 'taskId'>>) | string,
     destPath: string,
-    options: DownloadOptions = {},
+    options: DownloadVideoOptions = {},
   ): Promise<DownloadResult> {
     const { videoUrl, taskId } =
       typeof resultOrUrl === 'string' ? { videoUrl: resultOrUrl, taskId: undefined } : resultOrUrl;
-    return downloadToFile(this.#media.deps, { url: parseVideoUrl(videoUrl), taskId }, destPath, options);
+    const call = requestCall(options);
+    const { signal, onProgress } = options;
+    return downloadToFile(this.#mediaDeps(call), { url: parseVideoUrl(videoUrl), taskId }, destPath, {
+      signal,
+      onProgress,
+    });
   }
 
   /**
    * Creates a video job and returns at once with its id. Not retried where a job might have been
-   * created (DashScope has no idempotency key): see the README's section on retries.
+   * created (DashScope has no idempotency key): see the README's section on retries. `timeout` and
+   * `maxRetries` apply to the submit request; local files are uploaded with the client's settings.
    */
   async submit(input: SubmitMediaInput, options: SubmitOptions = {}): Promise<endpoints.SubmitResult> {
+    const call = requestCall(options);
     const { imageUrl, audioUrl, ...params } = input;
     const urls = await this.#prepare(mediaSpec(imageUrl, audioUrl), params, 'submit input', options);
     const valid = parse(
@@ -161,14 +181,39 @@ export class LivePortraitClient {
       { ...params, imageUrl: urls.image, audioUrl: urls.audio },
       'submit input',
     );
-    return endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), options.signal);
+    return endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), call);
   }
 
   /** One query of a task's state. */
   async getTask(taskId: string, options: RequestOptions = {}): Promise<Task> {
     const id = parseTaskId(taskId);
+    const call = requestCall(options);
     // It spends from the same per-account budget as the waits' polls (the transport takes the token).
-    return endpoints.queryTask(this.#transport, id, options.signal);
+    return endpoints.queryTask(this.#transport, id, call);
+  }
+
+  /**
+   * This account's tasks of one model (default `liveportrait`), newest first, optionally of one
+   * `status` and submitted between `startTime` and `endTime` (`Date` or epoch ms; DashScope keeps tasks
+   * about 24 hours). An async iterable that fetches pages of `pageSize` (default 100) as the loop needs
+   * them; each page request spends one query of the account's budget, like `getTask()`, and takes
+   * `options` (`signal`, `timeout`, `maxRetries`). A bad filter throws `ValidationError` here, at the call.
+   *
+   * @example
+   * for await (const task of client.listTasks({ status: 'RUNNING', pageSize: 50 })) console.log(task.taskId);
+   */
+  listTasks(
+    filter: TaskListFilter = {},
+    options: RequestOptions = {},
+  ): AsyncIterableIterator<endpoints.TaskSummary> {
+    const query = taskListQueryOf(filter);
+    const call = requestCall(options);
+    // The transport takes one query token of the account's budget per page.
+    return pageThroughTasks(
+      (page, pageCall) => endpoints.listTasks(this.#transport, page, pageCall),
+      query,
+      call,
+    );
   }
 
   /**
@@ -178,11 +223,12 @@ export class LivePortraitClient {
    */
   async cancelTask(taskId: string, options: RequestOptions = {}): Promise<void> {
     const id = parseTaskId(taskId);
+    const call = requestCall(options);
     try {
-      await endpoints.cancelTask(this.#transport, id, options.signal);
+      await endpoints.cancelTask(this.#transport, id, call);
     } catch (error) {
       if (!(error instanceof APIError || error instanceof ConnectionError)) throw error;
-      const task = await endpoints.queryTask(this.#transport, id, options.signal).catch(() => undefined);
+      const task = await endpoints.queryTask(this.#transport, id, call).catch(() => undefined);
       if (task?.status !== 'CANCELED') throw error;
     }
   }
@@ -194,7 +240,21 @@ export class LivePortraitClient {
     return toVideoResult(await this.#wait(id, options));
   }
 
-  /** Image check (optional), submit, wait: a finished video from two URLs. */
+  /**
+   * Image check (optional), submit, wait: a finished video from two media. With `output`, the video is
+   * downloaded there too and the result's `outputPath` is a `string`. `timeout` is the deadline of the
+   * wait; each request uses the client's request settings.
+   */
+  async generateVideo(
+    image: MediaInput,
+    audio: MediaInput,
+    options: GenerateVideoOptions & { output: string },
+  ): Promise<SavedVideoResult>;
+  async generateVideo(
+    image: MediaInput,
+    audio: MediaInput,
+    options?: GenerateVideoOptions,
+  ): Promise<VideoResult>;
   async generateVideo(
     image: MediaInput,
     audio: MediaInput,
@@ -222,7 +282,7 @@ export class LivePortraitClient {
       'generateVideo input',
     );
     if (detect) {
-      const check = await endpoints.detectImage(this.#transport, valid.imageUrl, signal);
+      const check = await endpoints.detectImage(this.#transport, valid.imageUrl, { signal });
       if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
     }
     const release = await this.#coordination.jobs.acquire(signal).catch((reason: unknown) => {
@@ -230,7 +290,7 @@ export class LivePortraitClient {
     });
     let result: VideoResult;
     try {
-      const job = await endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), signal);
+      const job = await endpoints.submitJob(this.#transport, toSubmitRequestWire(valid), { signal });
       const submittedAt = this.#time.wallNow();
       onSubmitted?.({ taskId: job.taskId, requestId: job.requestId });
       // A task just submitted is PENDING: the first poll can wait one gap, and a timeout before it says so.
@@ -261,6 +321,11 @@ export class LivePortraitClient {
     await this.#transport.close();
   }
 
+  /** `await using client = new LivePortraitClient()` closes the client when the scope ends: see {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   /** Keeps `util.inspect(client)` short and free of secrets. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `LivePortraitClient { baseURL: '${this.#config.baseURL}' }`;
@@ -288,6 +353,12 @@ export class LivePortraitClient {
     });
   }
 
+  /** The media requests' settings with this call's overrides. */
+  #mediaDeps(call: endpoints.EndpointCall): MediaServices['deps'] {
+    const { deps } = this.#media;
+    return { ...deps, timeout: call.timeout ?? deps.timeout, maxRetries: call.maxRetries ?? deps.maxRetries };
+  }
+
   /**
    * `submittedAt`: when this client submitted the task (epoch ms), so bulk sweeps cover it at once;
    * `initialStatus`: what submit said, for a timeout before the first poll.
@@ -299,7 +370,7 @@ export class LivePortraitClient {
     return waitForTask(
       {
         // No transport retries: the wait's next poll is its retry, on its schedule.
-        fetchTask: (signal) => endpoints.queryTask(this.#transport, taskId, signal, 0),
+        fetchTask: (signal) => endpoints.queryTask(this.#transport, taskId, { signal, maxRetries: 0 }),
         time: this.#time,
         random: Math.random,
         logger: this.#options.logger,
@@ -318,7 +389,18 @@ const imageUrlSchema = submitInputSchema.pick({ imageUrl: true });
 /**
  * Generates a video with a client built from the environment (`DASHSCOPE_API_KEY`,
  * `DASHSCOPE_HTTP_BASE_URL`), closing it afterwards. For many videos, make one `LivePortraitClient`.
+ * With `output`, the result's `outputPath` is a `string`.
  */
+export async function generateVideo(
+  image: MediaInput,
+  audio: MediaInput,
+  options: GenerateVideoOptions & { output: string },
+): Promise<SavedVideoResult>;
+export async function generateVideo(
+  image: MediaInput,
+  audio: MediaInput,
+  options?: GenerateVideoOptions,
+): Promise<VideoResult>;
 export async function generateVideo(
   image: MediaInput,
   audio: MediaInput,

@@ -3,20 +3,25 @@
  * wire schemas, sent through the transport, the answer mapped back to the SDK's types. Inputs arrive
  * already validated by the client.
  */
-import type { TaskListPage, TaskListQuery } from './polling/ports.js';
+import type { TaskListItem, TaskListPage, TaskListQuery } from './polling/ports.js';
 import {
   cancelResponseWireSchema,
   detectResponseWireSchema,
   type SubmitRequestWire,
   submitResponseWireSchema,
   type Task,
+  type TaskStatus,
   taskFromWire,
   taskListResponseWireSchema,
   taskResponseWireSchema,
+  toTaskStatus,
   type UploadPolicyWire,
   uploadPolicyWireSchema,
 } from './schemas.js';
-import type { Transport } from './transport.js';
+import type { RequestSpec, Transport } from './transport.js';
+
+/** Per-call settings every endpoint passes on: the caller's signal, timeout and retry overrides. */
+export type EndpointCall = Pick<RequestSpec<unknown>, 'signal' | 'timeout' | 'maxRetries'>;
 
 /** Result of the image check. */
 export interface DetectResult {
@@ -43,7 +48,7 @@ function ossHeaders(...urls: string[]): Record<string, string> {
 export async function detectImage(
   transport: Transport,
   imageUrl: string,
-  signal?: AbortSignal,
+  call: EndpointCall = {},
 ): Promise<DetectResult> {
   const answer = await transport.request({
     method: 'POST',
@@ -52,7 +57,7 @@ export async function detectImage(
     headers: ossHeaders(imageUrl),
     schema: detectResponseWireSchema,
     retry: 'idempotent',
-    signal,
+    ...call,
   });
   return { pass: answer.output.pass, message: answer.output.message, requestId: answer.request_id };
 }
@@ -60,7 +65,7 @@ export async function detectImage(
 export async function submitJob(
   transport: Transport,
   body: SubmitRequestWire,
-  signal?: AbortSignal,
+  call: EndpointCall = {},
 ): Promise<SubmitResult> {
   const answer = await transport.request({
     method: 'POST',
@@ -71,17 +76,16 @@ export async function submitJob(
     schema: submitResponseWireSchema,
     retry: 'submit',
     spends: 'submit',
-    signal,
+    ...call,
   });
   return { taskId: answer.output.task_id, status: answer.output.task_status, requestId: answer.request_id };
 }
 
-/** `maxRetries` overrides the client's: a wait passes 0, since its next poll is its retry. */
+/** `call.maxRetries` overrides the client's: a wait passes 0, since its next poll is its retry. */
 export async function queryTask(
   transport: Transport,
   taskId: string,
-  signal?: AbortSignal,
-  maxRetries?: number,
+  call: EndpointCall = {},
 ): Promise<Task> {
   const answer = await transport.request({
     method: 'GET',
@@ -89,24 +93,49 @@ export async function queryTask(
     schema: taskResponseWireSchema,
     retry: 'idempotent',
     spends: 'query',
-    maxRetries,
-    signal,
+    ...call,
   });
   return taskFromWire(answer);
 }
 
-/** Lists this model's tasks (`GET /tasks`). It spends from the same per-account query budget. */
+/**
+ * The list endpoint's filters: the end detector's {@link TaskListQuery}, with every filter optional
+ * (`startTime`/`endTime` as `yyyyMMddHHmmss` Beijing time, both inclusive) and a model other than
+ * `liveportrait` possible, for `listTasks()`.
+ */
+export interface TaskListRequest extends Omit<TaskListQuery, 'startTime'> {
+  startTime?: string | undefined;
+  endTime?: string | undefined;
+  /** `model_name` to filter on. Default `liveportrait`. */
+  model?: string | undefined;
+}
+
+/**
+ * A task as `client.listTasks()` yields it: a {@link TaskListItem} (times in epoch ms, undefined where
+ * DashScope did not say) whose `status` is a {@link TaskStatus}, plus the raw status and the model.
+ */
+export interface TaskSummary extends TaskListItem {
+  /** As in `Task`: `UNRECOGNIZED` for a status this SDK does not know (see `rawStatus`). */
+  status: TaskStatus;
+  /** The status string exactly as DashScope sent it. */
+  rawStatus: string;
+  /** The model that ran the task (`model_name`), when DashScope said. */
+  model: string | undefined;
+}
+
+/** Lists tasks (`GET /tasks`). Each request spends from the same per-account query budget as a query. */
 export async function listTasks(
   transport: Transport,
-  query: TaskListQuery,
-  signal?: AbortSignal,
-): Promise<TaskListPage> {
+  query: TaskListRequest,
+  call: EndpointCall = {},
+): Promise<TaskListPage & { items: TaskSummary[] }> {
   const answer = await transport.request({
     method: 'GET',
     path: '/tasks',
     query: {
       start_time: query.startTime,
-      model_name: 'liveportrait',
+      end_time: query.endTime,
+      model_name: query.model ?? 'liveportrait',
       status: query.status,
       page_no: query.pageNo,
       page_size: query.pageSize,
@@ -114,14 +143,14 @@ export async function listTasks(
     schema: taskListResponseWireSchema,
     retry: 'idempotent',
     spends: 'query',
-    // Like polls: the end detector retries (its next sweep), within the budget.
-    maxRetries: 0,
-    signal,
+    ...call,
   });
   return {
     items: answer.data.map((item) => ({
       taskId: item.task_id,
-      status: item.status,
+      status: toTaskStatus(item.status),
+      rawStatus: item.status,
+      model: item.model_name,
       submittedAt: item.gmt_create,
       startedAt: item.start_time,
       endedAt: item.end_time,
@@ -130,13 +159,17 @@ export async function listTasks(
   };
 }
 
-export async function cancelTask(transport: Transport, taskId: string, signal?: AbortSignal): Promise<void> {
+export async function cancelTask(
+  transport: Transport,
+  taskId: string,
+  call: EndpointCall = {},
+): Promise<void> {
   await transport.request({
     method: 'POST',
     path: `/tasks/${encodeURIComponent(taskId)}/cancel`,
     schema: cancelResponseWireSchema,
     retry: 'idempotent',
-    signal,
+    ...call,
   });
 }
 

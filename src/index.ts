@@ -4,15 +4,17 @@
  */
 export { generateVideo, LivePortraitClient } from './client.js';
 export type {
+  DownloadVideoOptions,
   GenerateVideoOptions,
   RequestOptions,
+  SavedVideoResult,
   SubmitMediaInput,
   SubmitOptions,
   VideoResult,
   WaitForTaskOptions,
 } from './client-types.js';
 export { type ClientOptions, DEFAULT_BASE_URL } from './config.js';
-export type { DetectResult, SubmitResult } from './endpoints.js';
+export type { DetectResult, SubmitResult, TaskSummary } from './endpoints.js';
 export {
   AbortError,
   APIError,
@@ -67,6 +69,7 @@ export {
   submitInputSchema,
   TASK_STATUSES,
   type Task,
+  type TaskListFilter,
   type TaskStatus,
   TEMPLATE_IDS,
   taskIdSchema,

@@ -174,6 +174,7 @@ export const taskListResponseWireSchema = z.looseObject({
       z.looseObject({
         task_id: z.string().min(1),
         status: z.string(),
+        model_name: z.string().optional().catch(undefined),
         gmt_create: listTimeWire,
         start_time: listTimeWire,
         end_time: listTimeWire,
@@ -247,6 +248,46 @@ export const ENDED_STATUSES: ReadonlySet<TaskStatus> = new Set([
 export function toTaskStatus(raw: string): TaskStatus {
   return (TASK_STATUSES as readonly string[]).includes(raw) ? (raw as TaskStatus) : 'UNRECOGNIZED';
 }
+
+/** Largest page of `listTasks()`: the most the list endpoint is known to serve. */
+export const MAX_LIST_PAGE_SIZE = 100;
+
+/** A time bound of `listTasks()`: a valid `Date` or epoch ms, as epoch ms. */
+const listTimeError = {
+  error: (issue: { input?: unknown }) => `must be a Date or epoch ms; got ${describe(issue.input)}`,
+};
+const listTimeBound = z
+  .union([z.date(), z.number().nonnegative(listTimeError)], listTimeError)
+  .transform((value) => (typeof value === 'number' ? value : value.getTime()));
+
+/** The filter of `client.listTasks()`. Every field is optional. */
+export const taskListFilterSchema = z
+  .strictObject({
+    /** Only tasks in this status. */
+    status: z
+      .enum(TASK_STATUSES, {
+        error: (issue) => `must be one of ${TASK_STATUSES.join(', ')}; got ${describe(issue.input)}`,
+      })
+      .optional(),
+    /** Only tasks of this model. Default `liveportrait`. */
+    model: z
+      .string({ error: (issue) => `must be a model name; got ${describe(issue.input)}` })
+      .min(1, { error: 'must not be empty' })
+      .optional(),
+    /** Only tasks submitted at or after this time (second precision). */
+    startTime: listTimeBound.optional(),
+    /** Only tasks submitted at or before this time (second precision, that whole second included). */
+    endTime: listTimeBound.optional(),
+    /** Tasks per page request, 1–100. Default 100: the fewest requests from the account's query budget. */
+    pageSize: boundedNumber({ min: 1, max: MAX_LIST_PAGE_SIZE }, { integer: true }).optional(),
+  })
+  .refine(
+    ({ startTime, endTime }) => startTime === undefined || endTime === undefined || endTime >= startTime,
+    { path: ['endTime'], error: 'must not be before startTime' },
+  );
+
+/** The filter of `client.listTasks()`: status, model, submit-time window, page size. */
+export type TaskListFilter = z.input<typeof taskListFilterSchema>;
 
 /** Fields every task has. Times are DashScope's strings as sent (`2025-12-26 11:33:03.146`, Beijing time). */
 export interface TaskBase {

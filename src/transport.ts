@@ -56,10 +56,13 @@ export interface RequestSpec<T> {
   /** What each attempt spends from the account's budget (task queries, submits); nothing when undefined. */
   spends?: RequestKind | undefined;
   /**
-   * Overrides the client's `maxRetries` for this call. The poll scheduler sends its polls with 0: it
-   * retries them itself, inside the account's query budget, and must see every 429 to slow down.
+   * Overrides the client's `maxRetries` for this call (a user's per-request option). The poll
+   * scheduler sends its polls with 0: it retries them itself, inside the account's query budget, and
+   * must see every 429 to slow down.
    */
   maxRetries?: number | undefined;
+  /** Overrides the client's per-attempt `timeout` (ms) for this call. */
+  timeout?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -135,9 +138,10 @@ export class Transport {
     if (spec.spends && budget) await budget.take(spec.spends, spec.signal);
     const started = performance.now();
     const abort = new AttemptAbort(spec.signal);
+    const timeout = spec.timeout ?? this.#config.timeout;
     const timer = setTimeout(
-      () => abort.abort(new RequestTimeoutError(this.#timeoutMessage(spec))),
-      this.#config.timeout,
+      () => abort.abort(new RequestTimeoutError(this.#timeoutMessage(spec, timeout))),
+      timeout,
     );
     try {
       const response = await undiciRequest(this.#url(spec), {
@@ -207,8 +211,8 @@ export class Transport {
     });
   }
 
-  #timeoutMessage(spec: RequestSpec<unknown>): string {
-    return `DashScope did not answer ${spec.method} ${spec.path} within ${this.#config.timeout} ms`;
+  #timeoutMessage(spec: RequestSpec<unknown>, timeout: number): string {
+    return `DashScope did not answer ${spec.method} ${spec.path} within ${timeout} ms`;
   }
 
   /** A `URL`, not its string: undici would parse the string again. */

@@ -3,6 +3,7 @@
  * problem, before anything is sent.
  */
 import { z } from 'zod';
+import type { EndpointCall } from './endpoints.js';
 import { ValidationError } from './errors.js';
 import { taskIdSchema } from './schemas.js';
 
@@ -34,6 +35,40 @@ const waitTimeoutSchema = z
 /** A wait's `timeout`: positive ms, `null` for none, or undefined for the default. */
 export function checkWaitTimeout(timeout: unknown): void {
   parse(waitTimeoutSchema, timeout, 'timeout');
+}
+
+/** An error message saying what was expected and what came. */
+const expected = (what: string) => ({
+  error: (issue: { input?: unknown }) => `${what}; got ${String(issue.input)}`,
+});
+
+/** Per-call overrides of the client's request settings, checked like the client's own. */
+const requestOverridesSchema = z.object({
+  timeout: z
+    .number(expected('must be a positive number of ms'))
+    .positive(expected('must be a positive number of ms'))
+    .optional(),
+  maxRetries: z
+    .int(expected('must be a whole number ≥ 0'))
+    .min(0, expected('must be a whole number ≥ 0'))
+    .optional(),
+});
+
+/**
+ * The per-call settings to hand the endpoints: the signal and any `timeout`/`maxRetries` override,
+ * or a `ValidationError` naming a bad override before anything is sent.
+ */
+export function requestCall(options: {
+  signal?: AbortSignal | undefined;
+  timeout?: number | undefined;
+  maxRetries?: number | undefined;
+}): EndpointCall {
+  const { timeout, maxRetries } = parse(
+    requestOverridesSchema,
+    { timeout: options.timeout, maxRetries: options.maxRetries },
+    'request options',
+  );
+  return { signal: options.signal, timeout, maxRetries };
 }
 
 /** A result video URL: only http(s), never a local path. */
