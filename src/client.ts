@@ -27,13 +27,11 @@ import { systemTime, type Time } from './internal/time.js';
 import { resolveLogger } from './logger.js';
 import { type DownloadResult, downloadToFile } from './media/download.js';
 import {
-  checkInputs,
+  examineInputs,
   type InputSpec,
   type MediaReport,
   type MediaServices,
-  openInputs,
-  resolveMediaUrls,
-  toReport,
+  uploadLocalInputs,
 } from './media/prepare.js';
 import type { MediaField, MediaInput } from './media/sources.js';
 import { Uploader } from './media/upload.js';
@@ -126,22 +124,36 @@ export class LivePortraitClient implements AsyncDisposable {
 
   /**
    * Measures both media from their bytes — real format, size, width/height, duration — reading only
-   * headers (ranged GETs for URLs), without the API key. Rejects with `ValidationError` naming every
-   * broken limit, or `MediaUnreachableError` when a URL cannot be read. `oss://` URLs cannot be read back.
+   * headers (ranged GETs for URLs), without the API key, and lists every documented limit they break in
+   * `issues`. It measures, it does not refuse: a 200 s WAV gives `durationSec: 200` (`preflight` and
+   * submit are what enforce the limits). Rejects with `ValidationError` only when an input cannot be
+   * read at all (a missing file, a bad or `oss://` URL; the other input's problems are listed too), or
+   * with `MediaUnreachableError` when a URL does not answer. `timeout` and `maxRetries` apply to each read.
    */
   async inspectMedia(
     media: { imageUrl: MediaInput; audioUrl: MediaInput },
     options: RequestOptions = {},
   ): Promise<MediaReport> {
     const call = requestCall(options);
-    const { opened, issues } = await openInputs(mediaSpec(media.imageUrl, media.audioUrl));
-    for (const [field, input] of Object.entries(opened)) {
-      if (input.kind === 'remote' && input.url.startsWith('oss:'))
-        issues.push({ path: `${field}Url`, message: 'is in temporary storage, which cannot be read back' });
-    }
-    if (issues.length > 0) throw new ValidationError(issues, 'media');
     const services = { ...this.#media, deps: this.#mediaDeps(call) };
-    return toReport(await checkInputs(services, opened, () => true, call.signal));
+    const examined = await examineInputs(
+      services,
+      mediaSpec(media.imageUrl, media.audioUrl),
+      () => true,
+      call.signal,
+    );
+    const unreadable = [...examined.openIssues];
+    for (const [field, input] of Object.entries(examined.opened)) {
+      if (input.kind === 'remote' && input.url.startsWith('oss:'))
+        unreadable.push({
+          path: `${field}Url`,
+          message: 'is in temporary storage, which cannot be read back',
+        });
+    }
+    const { image, audio } = examined.measured;
+    if (unreadable.length > 0 || !image || !audio)
+      throw new ValidationError([...unreadable, ...examined.limitIssues], 'media');
+    return { image, audio, issues: examined.limitIssues };
   }
 
   /**
@@ -332,8 +344,9 @@ export class LivePortraitClient implements AsyncDisposable {
   }
 
   /**
-   * Validates the parameters and classifies/opens the media in one pass (so one ValidationError lists
-   * every problem), then checks and uploads the media: the URLs to send, by field.
+   * Validates the parameters and examines the media (local files always, remote ones with `preflight`)
+   * in one pass, so one ValidationError lists every problem of both; then uploads local files. Resolves
+   * with the URLs to send, by field.
    */
   async #prepare(
     spec: InputSpec,
@@ -341,16 +354,20 @@ export class LivePortraitClient implements AsyncDisposable {
     what: string,
     options: SubmitOptions,
   ): Promise<Partial<Record<MediaField, string>>> {
-    const { opened, issues } = await openInputs(spec);
     const checked = videoParamsSchema.safeParse(params);
     const paramIssues: ValidationIssue[] = checked.success
       ? []
       : ValidationError.fromZod(checked.error).issues;
-    if (issues.length + paramIssues.length > 0) throw new ValidationError([...paramIssues, ...issues], what);
-    return resolveMediaUrls(this.#media, opened, {
-      preflight: options.preflight ?? false,
-      signal: options.signal,
-    });
+    const preflight = options.preflight ?? false;
+    const examined = await examineInputs(
+      this.#media,
+      spec,
+      (input) => input.kind === 'local' || preflight,
+      options.signal,
+    );
+    const issues = [...paramIssues, ...examined.openIssues, ...examined.limitIssues];
+    if (issues.length > 0) throw new ValidationError(issues, what);
+    return uploadLocalInputs(this.#media, examined, options.signal);
   }
 
   /** The media requests' settings with this call's overrides. */

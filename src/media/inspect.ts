@@ -4,10 +4,14 @@
  * importing the SDK stays fast for programs that never inspect media.
  */
 import type { ByteReader } from './readers.js';
+import { sniffFormat } from './sniff.js';
 
 /** What was measured of an image. Fields are undefined when the bytes did not say. */
 export interface ImageMeasurement {
-  /** `jpeg`, `png`, `bmp`, `webp`, another image type image-size knows (`gif`, `tiff`, …), or `unknown`. */
+  /**
+   * `jpeg`, `png`, `bmp`, `webp`, another format recognised from the bytes (`gif`, `tiff`, `mp4`,
+   * `wav`, `html`, …), or `unknown`.
+   */
   format: string;
   /** File size in bytes; undefined when a server did not tell. */
   bytes: number | undefined;
@@ -17,7 +21,7 @@ export interface ImageMeasurement {
 
 /** What was measured of an audio file. */
 export interface AudioMeasurement {
-  /** `wav`, `mp3`, another container music-metadata knows (`flac`, `ogg`, …), or `unknown`. */
+  /** `wav`, `mp3`, another format recognised from the bytes (`flac`, `ogg`, `m4a`, `png`, `html`, …), or `unknown`. */
   format: string;
   bytes: number | undefined;
   /** Length in seconds; undefined when it could not be determined. */
@@ -39,8 +43,9 @@ let musicMetadataModule: Promise<MusicMetadataModule> | undefined;
 export async function measureImage(reader: ByteReader, maxRead: number): Promise<ImageMeasurement> {
   imageSizeModule ??= import('image-size');
   const { imageSize } = await imageSizeModule;
+  let bytes: Uint8Array = new Uint8Array(0);
   for (const length of steps(maxRead)) {
-    const bytes = await reader.readPrefix(length);
+    bytes = await reader.readPrefix(length);
     const whole = reader.size !== undefined && bytes.length >= reader.size;
     try {
       const size = imageSize(bytes);
@@ -51,7 +56,7 @@ export async function measureImage(reader: ByteReader, maxRead: number): Promise
       if (whole || bytes.length < length) break;
     }
   }
-  return { format: 'unknown', bytes: reader.size, width: undefined, height: undefined };
+  return { format: sniffFormat(bytes) ?? 'unknown', bytes: reader.size, width: undefined, height: undefined };
 }
 
 /**
@@ -66,9 +71,10 @@ export async function measureImage(reader: ByteReader, maxRead: number): Promise
 export async function measureAudio(reader: ByteReader, maxRead: number): Promise<AudioMeasurement> {
   musicMetadataModule ??= import('music-metadata');
   const { parseWebStream } = await musicMetadataModule;
-  let format = 'unknown';
+  let format: string | undefined;
+  let bytes: Uint8Array = new Uint8Array(0);
   for (const length of steps(maxRead)) {
-    const bytes = await reader.readPrefix(length);
+    bytes = await reader.readPrefix(length);
     const whole = bytes.length < length || (reader.size !== undefined && bytes.length >= reader.size);
     try {
       // Streamed (not parseBuffer): with a buffer, music-metadata takes the prefix for the whole file.
@@ -77,7 +83,7 @@ export async function measureAudio(reader: ByteReader, maxRead: number): Promise
         { size: reader.size ?? bytes.length },
         { duration: whole, skipCovers: true, skipPostHeaders: true },
       );
-      format = audioFormat(metadata.format.container, metadata.format.codec);
+      format = audioFormat(metadata.format.container, metadata.format.codec, bytes);
       const duration = metadata.format.duration;
       if (duration !== undefined && Number.isFinite(duration))
         return { format, bytes: reader.size, durationSec: duration };
@@ -86,14 +92,17 @@ export async function measureAudio(reader: ByteReader, maxRead: number): Promise
     }
     if (whole) break;
   }
-  return { format, bytes: reader.size, durationSec: undefined };
+  return { format: format ?? sniffFormat(bytes) ?? 'unknown', bytes: reader.size, durationSec: undefined };
 }
 
-/** music-metadata's container/codec → the names LIMITS uses. */
-function audioFormat(container: string | undefined, codec: string | undefined): string {
+/**
+ * music-metadata's container/codec → the names LIMITS uses. Other containers are named from the bytes
+ * where possible: music-metadata calls an MP4 by its brands (`isom/iso2/avc1/mp41`).
+ */
+function audioFormat(container: string | undefined, codec: string | undefined, bytes: Uint8Array): string {
   if (container === 'WAVE') return 'wav';
   if (container === 'MPEG') return codec?.includes('Layer 3') ? 'mp3' : 'mpeg';
-  return container ? container.toLowerCase() : 'unknown';
+  return sniffFormat(bytes) ?? (container ? container.toLowerCase() : 'unknown');
 }
 
 /** 64 KiB, 1 MiB, then everything up to `maxRead`; never more than `maxRead`. */

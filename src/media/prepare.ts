@@ -4,7 +4,7 @@
  * upload local ones to temporary storage. Every problem is collected so one ValidationError lists
  * them all, before any job exists.
  */
-import { ValidationError, type ValidationIssue } from '../errors.js';
+import type { ValidationIssue } from '../errors.js';
 import { LIMITS } from '../schemas.js';
 import { audioIssues, imageIssues } from './checks.js';
 import type { MediaDeps } from './http.js';
@@ -26,27 +26,25 @@ export interface MediaServices {
   uploader: Uploader;
 }
 
-/** An image that passed every check. */
-export interface ImageReport {
-  format: 'jpeg' | 'png' | 'bmp' | 'webp';
-  /** File size in bytes; undefined only when a server would not tell. */
-  bytes: number | undefined;
-  width: number;
-  height: number;
-}
+/**
+ * An image as measured from its bytes. `format` is what the bytes are, whatever the file is called:
+ * `jpeg`, `png`, `bmp` or `webp` (the formats DashScope accepts), another recognised format (`gif`,
+ * `mp4`, `html`, …), or `unknown`. A figure is undefined when the bytes did not say.
+ */
+export type ImageReport = ImageMeasurement;
 
-/** An audio file that passed every check. */
-export interface AudioReport {
-  format: 'wav' | 'mp3';
-  /** File size in bytes; undefined only when a server would not tell. */
-  bytes: number | undefined;
-  durationSec: number;
-}
+/** An audio file as measured from its bytes: `wav` or `mp3` (accepted), another format, or `unknown`. */
+export type AudioReport = AudioMeasurement;
 
-/** Result of `inspectMedia()`: both files, measured from their bytes, within every limit. */
+/**
+ * Result of `inspectMedia()`: both files measured from their bytes, within the limits or not, and
+ * every documented limit they break (what `preflight` and submit would refuse); `issues` is empty
+ * when both files are fine.
+ */
 export interface MediaReport {
   image: ImageReport;
   audio: AudioReport;
+  issues: ValidationIssue[];
 }
 
 /** An input after classification and, for local ones, opening. */
@@ -56,7 +54,7 @@ export type OpenedInput = { kind: 'remote'; url: string } | { kind: 'local'; fil
 export type InputSpec = Partial<Record<MediaField, { input: MediaInput; path: string }>>;
 
 /** Classifies and opens every input; problems are returned, not thrown, to merge with others. */
-export async function openInputs(
+async function openInputs(
   spec: InputSpec,
 ): Promise<{ opened: Partial<Record<MediaField, OpenedInput>>; issues: ValidationIssue[] }> {
   const opened: Partial<Record<MediaField, OpenedInput>> = {};
@@ -96,76 +94,59 @@ async function measure(
   return field === 'image' ? measureImage(reader, maxRead) : measureAudio(reader, maxRead);
 }
 
+/** What {@link examineInputs} found: the inputs it could open, their figures, and every problem. */
+export interface ExaminedInputs {
+  opened: Partial<Record<MediaField, OpenedInput>>;
+  measured: { image?: ImageMeasurement | undefined; audio?: AudioMeasurement | undefined };
+  /** Inputs that could not be used at all: a missing file, a bad URL. */
+  openIssues: ValidationIssue[];
+  /** Limits the measured files break. */
+  limitIssues: ValidationIssue[];
+}
+
 /**
- * Measures the inputs `select` picks and checks them against the limits. Resolves with what was
- * measured; rejects with one ValidationError naming every broken limit of both files.
+ * Opens every input and measures those `select` picks, each as far as it can: a missing file does not
+ * stop the other input from being measured, so one error can name the problems of both.
  */
-export async function checkInputs(
+export async function examineInputs(
   services: MediaServices,
-  opened: Partial<Record<MediaField, OpenedInput>>,
+  spec: InputSpec,
   select: (input: OpenedInput) => boolean,
   signal: AbortSignal | undefined,
-): Promise<{ image?: ImageMeasurement | undefined; audio?: AudioMeasurement | undefined }> {
+): Promise<ExaminedInputs> {
+  const { opened, issues: openIssues } = await openInputs(spec);
   const { image, audio } = opened;
   const [imageMeasured, audioMeasured] = await Promise.all([
     image && select(image) ? measure(services, 'image', image, signal) : undefined,
     audio && select(audio) ? measure(services, 'audio', audio, signal) : undefined,
   ]);
-  const issues = [
-    ...(imageMeasured ? imageIssues(imageMeasured as ImageMeasurement) : []),
-    ...(audioMeasured ? audioIssues(audioMeasured as AudioMeasurement) : []),
-  ];
-  if (issues.length > 0) throw new ValidationError(issues, 'media');
-  return {
+  const measured = {
     image: imageMeasured as ImageMeasurement | undefined,
     audio: audioMeasured as AudioMeasurement | undefined,
   };
+  const limitIssues = [
+    ...(measured.image ? imageIssues(measured.image) : []),
+    ...(measured.audio ? audioIssues(measured.audio) : []),
+  ];
+  return { opened, measured, openIssues, limitIssues };
 }
 
-/**
- * Checks local inputs always, and remote ones when `preflight` is set, then uploads the local ones.
- * Resolves with the URL to send for each field.
- */
-export async function resolveMediaUrls(
+/** Uploads the local inputs to temporary storage; resolves with the URL to send for each field. */
+export async function uploadLocalInputs(
   services: MediaServices,
-  opened: Partial<Record<MediaField, OpenedInput>>,
-  options: { preflight: boolean; signal: AbortSignal | undefined },
+  examined: ExaminedInputs,
+  signal: AbortSignal | undefined,
 ): Promise<Partial<Record<MediaField, string>>> {
-  const measured = await checkInputs(
-    services,
-    opened,
-    (input) => input.kind === 'local' || options.preflight,
-    options.signal,
-  );
   const urls: Partial<Record<MediaField, string>> = {};
   for (const field of ['image', 'audio'] as const) {
-    const input = opened[field];
+    const input = examined.opened[field];
     if (!input) continue;
     if (input.kind === 'remote') {
       urls[field] = input.url;
       continue;
     }
-    const format = measured[field]?.format ?? 'bin';
-    urls[field] = await services.uploader.upload({ ...input.file, format }, options.signal);
+    const format = examined.measured[field]?.format ?? 'bin';
+    urls[field] = await services.uploader.upload({ ...input.file, format }, signal);
   }
   return urls;
-}
-
-/** Turns checked measurements into the public report (only called after every check passed). */
-export function toReport(measured: { image?: ImageMeasurement; audio?: AudioMeasurement }): MediaReport {
-  const { image, audio } = measured;
-  if (!image || !audio) throw new Error('toReport needs both measurements');
-  return {
-    image: {
-      format: image.format as ImageReport['format'],
-      bytes: image.bytes,
-      width: image.width ?? 0,
-      height: image.height ?? 0,
-    },
-    audio: {
-      format: audio.format as AudioReport['format'],
-      bytes: audio.bytes,
-      durationSec: audio.durationSec ?? 0,
-    },
-  };
 }

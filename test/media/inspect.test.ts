@@ -1,24 +1,26 @@
 /**
- * Every documented input limit, measured from real bytes, on both sides of its boundary. Local inputs
- * need no network, so these run without a server; remote.test.ts covers the same through URLs.
+ * Every documented input limit, measured from real bytes, on both sides of its boundary. inspectMedia
+ * measures and lists the limits broken in `report.issues` (it refuses only inputs it cannot read).
+ * Local inputs need no network, so these run without a server; remote.test.ts covers the same through
+ * URLs, and local-job.test.ts shows submit refusing the same files.
  */
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LIMITS, LivePortraitClient, type MediaInput, ValidationError } from '../../src/index.js';
+import { sampleVideo } from '../../src/testing/index.js';
 import { fixture, fixtureBytes, mp3WithBigTag, pngHeader, silentWav } from './helpers.js';
 
 const client = new LivePortraitClient({ apiKey: 'sk-unused' });
 const IMAGE = fixture('face.png');
 const AUDIO = fixture('voice.wav');
 
+/** The issues inspectMedia reports (or, for unreadable inputs, rejects with), as `path message` lines. */
 async function issuesOf(imageUrl: MediaInput, audioUrl: MediaInput): Promise<string[]> {
-  const error = await client.inspectMedia({ imageUrl, audioUrl }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (error === undefined) return [];
-  expect(error).toBeInstanceOf(ValidationError);
-  return (error as ValidationError).issues.map((issue) => `${issue.path} ${issue.message}`);
+  const outcome = await client.inspectMedia({ imageUrl, audioUrl }).catch((error: unknown) => {
+    expect(error).toBeInstanceOf(ValidationError);
+    return error as ValidationError;
+  });
+  return outcome.issues.map((issue) => `${issue.path} ${issue.message}`);
 }
 
 describe('image format comes from the bytes', () => {
@@ -159,5 +161,68 @@ describe('local inputs of every kind', () => {
     expect(await issuesOf(fixture(''), AUDIO)).toEqual([
       expect.stringContaining('imageUrl cannot be read from'),
     ]);
+  });
+});
+
+describe('inspectMedia measures, it does not refuse', () => {
+  it('reports the figures of media beyond every limit, and lists the limits broken', async () => {
+    const report = await client.inspectMedia({ imageUrl: pngHeader(5000, 1000), audioUrl: silentWav(200) });
+    expect(report.image).toEqual({ format: 'png', bytes: 64, width: 5000, height: 1000 });
+    expect(report.audio).toEqual({ format: 'wav', bytes: 44 + 200 * 8000, durationSec: 200 });
+    expect(report.issues).toEqual([
+      { path: 'image', message: 'is 5000×1000 px; the longest side may be at most 4096 px' },
+      { path: 'image', message: 'aspect ratio is 5 (5000×1000 px); the limit is 2' },
+      { path: 'audio', message: 'is 3 min 20 s; the limit is 3 min' },
+    ]);
+  });
+
+  it('reports a file over the size limit with its figures', async () => {
+    const big = pngHeader(800, 600, LIMITS.image.maxBytes + 1);
+    const report = await client.inspectMedia({ imageUrl: big, audioUrl: AUDIO });
+    expect(report.image).toEqual({
+      format: 'png',
+      bytes: LIMITS.image.maxBytes + 1,
+      width: 800,
+      height: 600,
+    });
+    expect(report.issues.map((issue) => issue.path)).toEqual(['image']);
+  });
+
+  it('an empty issue list when both files are fine', async () => {
+    expect((await client.inspectMedia({ imageUrl: IMAGE, audioUrl: AUDIO })).issues).toEqual([]);
+  });
+
+  it('a missing file does not hide the other file’s problems: both are in the error', async () => {
+    const error = await client
+      .inspectMedia({ imageUrl: './no-such-face.png', audioUrl: silentWav(200) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([
+      { path: 'imageUrl', message: 'cannot be read from "./no-such-face.png": no such file' },
+      { path: 'audio', message: 'is 3 min 20 s; the limit is 3 min' },
+    ]);
+  });
+});
+
+describe('a format error names the format the bytes are', () => {
+  it.each([
+    ['the image given as audio', IMAGE, fixture('face.png'), 'audio format is png; allowed: WAV, MP3'],
+    ['the audio given as image', AUDIO, AUDIO, 'image format is wav; allowed: JPEG, PNG, BMP, WebP'],
+    [
+      'an MP3 as image',
+      fixture('voice-cbr.mp3'),
+      AUDIO,
+      'image format is mp3; allowed: JPEG, PNG, BMP, WebP',
+    ],
+    ['a video as image', sampleVideo(), AUDIO, 'image format is mp4; allowed: JPEG, PNG, BMP, WebP'],
+    ['a video as audio', IMAGE, sampleVideo(), 'audio format is mp4; allowed: WAV, MP3'],
+    [
+      'an HTML page as image',
+      Buffer.from('<!DOCTYPE html><html><body>Sign in</body></html>'),
+      AUDIO,
+      'image format is html; allowed: JPEG, PNG, BMP, WebP',
+    ],
+  ])('%s', async (_name, imageUrl, audioUrl, expected) => {
+    expect(await issuesOf(imageUrl, audioUrl)).toContain(expected);
   });
 });

@@ -56,6 +56,21 @@ describe('generateVideo with local files', () => {
     expect(running.stats.requests).toBe(0);
   });
 
+  it('a missing file does not hide the other file’s problems, nor bad parameters', async () => {
+    const running = await emulator();
+    const client = clientFor(running);
+    const error = await client
+      .submit({ imageUrl: './no-such-face.png', audioUrl: silentWav(200), videoFps: 99 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((issue) => `${issue.path} ${issue.message}`)).toEqual([
+      'videoFps must be an integer from 15 to 30 (inclusive); got 99',
+      'imageUrl cannot be read from "./no-such-face.png": no such file',
+      'audio is 3 min 20 s; the limit is 3 min',
+    ]);
+    expect(running.stats.requests).toBe(0);
+  });
+
   it('detectImage accepts a local image', async () => {
     const running = await emulator();
     const client = clientFor(running);

@@ -20,6 +20,7 @@ describe('inspectMedia on URLs', () => {
     expect(report).toEqual({
       image: { format: 'png', bytes: 9 * 1024 * 1024, width: 2000, height: 1500 },
       audio: { format: 'wav', bytes: 44 + 179 * 44_100, durationSec: 179 },
+      issues: [],
     });
     expect(files.bytesSent).toBeLessThanOrEqual(2 * 64 * 1024);
     expect(files.requests.every((request) => request.headers.range === 'bytes=0-65535')).toBe(true);
@@ -46,10 +47,11 @@ describe('inspectMedia on URLs', () => {
     const client = new LivePortraitClient({ apiKey: API_KEY });
     const files2 = await fileServer();
     files2.serve('/face.png', fixtureBytes('face.png'));
-    const sized = (await client
-      .inspectMedia({ imageUrl: `${files2.url}/face.png`, audioUrl: `${files.url}/huge.wav` })
-      .catch((e: unknown) => e)) as ValidationError;
-    expect(sized).toBeInstanceOf(ValidationError);
+    const sized = await client.inspectMedia({
+      imageUrl: `${files2.url}/face.png`,
+      audioUrl: `${files.url}/huge.wav`,
+    });
+    expect(sized.audio).toEqual({ format: 'wav', bytes: 44 + 60 * 300_000, durationSec: 60 });
     expect(sized.issues).toEqual([
       { path: 'audio', message: expect.stringMatching(/^file is 17\.17 MiB .*it must be under 15 MiB/) },
     ]);
