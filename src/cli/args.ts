@@ -24,6 +24,7 @@ type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 const COMMON = {
   json: { type: 'boolean' },
   'base-url': { type: 'string' },
+  'allow-insecure-http': { type: 'boolean' },
   workspace: { type: 'string' },
   'api-key-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -111,20 +112,55 @@ function commandName(text: string): CommandName {
 }
 
 function parseCommandArgs(command: CommandName, args: string[]) {
+  const options = OPTIONS[command];
+  // Our own wording, one line: parseArgs' messages span lines and quote unevenly. The lenient pass
+  // reads the tokens without judging them; each is then checked against the command's options.
+  const { tokens } = parseArgs({
+    args,
+    options,
+    allowPositionals: true,
+    allowNegative: true,
+    strict: false,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    const problem = token.kind === 'option' ? optionProblem(token, options) : undefined;
+    if (problem) throw new UsageError(`${problem} (see liveportrait ${command} --help)`);
+  }
   try {
-    const parsed = parseArgs({
-      args,
-      options: OPTIONS[command],
-      allowPositionals: true,
-      allowNegative: true,
-      strict: true,
-    });
+    const parsed = parseArgs({ args, options, allowPositionals: true, allowNegative: true, strict: true });
     return { values: parsed.values as OptionValues, positionals: parsed.positionals };
   } catch (error) {
+    // Not reached while optionProblem knows every rule parseArgs enforces; its first line, just in case.
     // parseArgs names only the option, never a value after `=`, so its message is safe to show.
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new UsageError(`${message} (see liveportrait ${command} --help)`);
   }
+}
+
+/** An option token as the lenient parseArgs pass reports it. */
+interface OptionToken {
+  name: string;
+  rawName: string;
+  value?: string | undefined;
+  inlineValue?: boolean | undefined;
+}
+
+/**
+ * What is wrong with one option as typed, in one line, or undefined when it is fine. Never echoes a
+ * value: a misplaced secret must not end up on the screen or in a log.
+ */
+function optionProblem(token: OptionToken, options: Record<string, OptionSpec>): string | undefined {
+  const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+  const negated = token.rawName.startsWith('--no-');
+  if (!spec || (negated && spec.type !== 'boolean')) return `unknown option ${token.rawName}`;
+  if (spec.type === 'boolean')
+    return token.value === undefined ? undefined : `${token.rawName} takes no value`;
+  if (token.value === undefined) return `${token.rawName} needs a value`;
+  // `--image --json`: the next flag was taken as the value, which is almost always a forgotten value.
+  if (!token.inlineValue && token.value.startsWith('-'))
+    return `${token.rawName} needs a value (one that starts with "-" goes as ${token.rawName}=VALUE)`;
+  return undefined;
 }
 
 function taskIdFrom(command: CommandName, positionals: string[]): string | undefined {
@@ -173,8 +209,8 @@ export function requireFlags(values: OptionValues, ...names: string[]): void {
  * The submit input from the flags. The six parameters are checked with the SDK's own schema before
  * any key is needed, so `liveportrait generate --fps 99` says what is wrong even without
  * credentials; the media (a URL or a local file) are checked by the client, which reads local files.
- * Unset parameters stay undefined (DashScope's defaults apply); a non-numeric number flag becomes NaN,
- * which the schema reports and {@link explainIssues} shows with the text typed.
+ * Unset parameters stay undefined (DashScope's defaults apply); a number flag that is not a number is
+ * passed on as the text typed, which the schema refuses with that text (`got "abc"`).
  */
 export function submitInputFrom(values: OptionValues): SubmitMediaInput {
   requireFlags(values, 'image', 'audio');
@@ -213,24 +249,23 @@ function stringFlag(value: string | boolean | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function numberFlag(value: string | boolean | undefined): number | undefined {
+/**
+ * The number typed, or the text itself when it is not one (`abc`, and `''`, which Number() would read
+ * as 0): the schema then says `got "abc"`, in the message and in every issue alike.
+ */
+function numberFlag(value: string | boolean | undefined): number | string | undefined {
   if (typeof value !== 'string') return undefined;
-  // Number('') is 0; an empty flag is a mistake, not zero.
-  return value.trim() === '' ? Number.NaN : Number(value);
+  const number = Number(value);
+  return value.trim() === '' || Number.isNaN(number) ? value : number;
 }
 
 /**
- * Rewrites the SDK's issues in the user's terms: flag names instead of field names, and the text
- * typed instead of `NaN`, e.g. `--fps: must be an integer from 15 to 30 (inclusive); got "abc"`.
+ * Rewrites the SDK's issues in the user's terms: flag names instead of field names, e.g.
+ * `--fps: must be an integer from 15 to 30 (inclusive); got "abc"`.
  */
-export function explainIssues(error: ValidationError, values: OptionValues | undefined): ValidationIssue[] {
-  return error.issues.map((issue) => {
-    const flag = FLAG_FOR_PATH[issue.path] ?? issue.path;
-    const raw = values?.[flag.replace(/^--/, '')];
-    const message =
-      typeof raw === 'string' && issue.message.endsWith('got NaN')
-        ? `${issue.message.slice(0, -'NaN'.length)}${JSON.stringify(raw)}`
-        : issue.message;
-    return { path: flag, message };
-  });
+export function explainIssues(error: ValidationError): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: FLAG_FOR_PATH[issue.path] ?? issue.path,
+    message: issue.message,
+  }));
 }

@@ -9,6 +9,7 @@ import {
   type ProgressEvent,
   type SubmitOptions,
   type Task,
+  TaskUnknownError,
   type VideoResult,
 } from '../index.js';
 import {
@@ -87,9 +88,15 @@ async function detect(context: CommandContext): Promise<void> {
   reporter.result('detect', { ...check }, 'pass');
 }
 
+/**
+ * Prints the task and exits 0 whatever state it is in, except UNKNOWN: no such task (never existed, or
+ * expired), which is exit 5 like `wait` on it, so a script can tell "not found" from "found".
+ */
 async function status(context: CommandContext): Promise<void> {
   const { reporter, signal } = context;
   const task = await context.client.getTask(String(context.taskId), { signal });
+  if (task.status === 'UNKNOWN')
+    throw new TaskUnknownError({ taskId: task.taskId, requestId: task.requestId });
   for (const line of describeTask(task)) reporter.info(line);
   reporter.result('status', { ...task }, task.status);
 }
@@ -186,6 +193,5 @@ function describeTask(task: Task): string[] {
   if (task.endTime) lines.push(`  ended:     ${task.endTime}`);
   if (task.status === 'SUCCEEDED') lines.push(`  video:     ${task.videoUrl}`);
   if (task.status === 'FAILED') lines.push(`  error:     ${task.code}: ${task.message}`);
-  if (task.status === 'UNKNOWN') lines.push('  (never existed, or expired: tasks are kept about 24 hours)');
   return lines;
 }

@@ -59,7 +59,10 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.USAGE, 'usage or input error (bad flag or value, unusable media file or URL, HTTP 400/413/415)'],
   [EXIT.AUTH_CONFIG, 'API key, permission, workspace, base URL or billing problem (HTTP 401/403/404)'],
   [EXIT.RATE_LIMIT, 'rate limited (HTTP 429 Throttling): try again later'],
-  [EXIT.TASK, 'task FAILED, CANCELED, UNKNOWN/expired or not cancelable; image rejected; video link expired'],
+  [
+    EXIT.TASK,
+    'task FAILED/CANCELED while waiting, UNKNOWN/expired, not cancelable; image rejected; link expired',
+  ],
   [EXIT.WAIT_TIMEOUT, '--timeout passed; the task may still finish (liveportrait wait TASK_ID)'],
   [EXIT.NETWORK_SERVER, 'network error or DashScope server error (HTTP 5xx, 408)'],
   [EXIT.SAVE_FAILED, 'video generated but saving it to --out failed (URL printed; valid 24 h)'],

@@ -4,6 +4,7 @@
  */
 import {
   APIError,
+  ConfigurationError,
   ImageRejectedError,
   LivePortraitError,
   SaveFailedError,
@@ -11,7 +12,7 @@ import {
   ValidationError,
   WaitTimeoutError,
 } from '../index.js';
-import { explainIssues, type OptionValues } from './args.js';
+import { explainIssues } from './args.js';
 import { EXIT, type ExitCode, exitCodeFor, MissingDependencyError, UsageError } from './exit-codes.js';
 
 /** What to print for one failure. */
@@ -36,15 +37,12 @@ const HINTS: Partial<Record<ExitCode, string>> = {
 const RESUMABLE = new Set<ExitCode>([EXIT.WAIT_TIMEOUT, EXIT.NETWORK_SERVER, EXIT.RATE_LIMIT]);
 
 /**
- * Describes `error` for the user. `values` are the parsed flags, to speak in flag names; `taskId` is
- * the task this run created or waited for, if known, to say how to resume.
+ * Describes `error` for the user. `taskId` is the task this run created or waited for, if known, to
+ * say how to resume.
  */
-export function describeFailure(
-  error: unknown,
-  context: { values?: OptionValues | undefined; taskId?: string | undefined } = {},
-): FailureView {
+export function describeFailure(error: unknown, context: { taskId?: string | undefined } = {}): FailureView {
   const exitCode = exitCodeFor(error);
-  const { lines, fields } = linesFor(error, context.values);
+  const { lines, fields } = linesFor(error);
   const taskId = taskIdOf(error) ?? context.taskId;
   const resume = RESUMABLE.has(exitCode) && taskId ? `liveportrait wait ${taskId}` : undefined;
   if (resume) lines.push(`the task may still finish; resume with: ${resume}`);
@@ -57,12 +55,9 @@ export function describeFailure(
   };
 }
 
-function linesFor(
-  error: unknown,
-  values: OptionValues | undefined,
-): { lines: string[]; fields: Record<string, unknown> } {
+function linesFor(error: unknown): { lines: string[]; fields: Record<string, unknown> } {
   if (error instanceof ValidationError) {
-    const issues = explainIssues(error, values);
+    const issues = explainIssues(error);
     return {
       lines: ['invalid input:', ...issues.map((issue) => `  ${issue.path}: ${issue.message}`)],
       fields: { name: error.name, message: error.message, issues },
@@ -114,6 +109,11 @@ function linesFor(
     const lines = [`the image did not pass the check: ${error.message}`];
     if (error.requestId) lines.push(`  request id: ${error.requestId}`);
     return { lines, fields: error.toJSON() };
+  }
+  if (error instanceof ConfigurationError) {
+    // The SDK's advice names its option; on the command line the same switch is a flag.
+    const message = error.message.replace('pass { allowInsecureHttp: true }', 'pass --allow-insecure-http');
+    return { lines: [`${error.name}: ${message}`], fields: { ...error.toJSON(), message } };
   }
   if (error instanceof LivePortraitError) {
     const cause = error.cause instanceof Error ? [`  cause: ${error.cause.message}`] : [];

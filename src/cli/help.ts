@@ -9,6 +9,7 @@ import { EXIT_CODE_TABLE } from './exit-codes.js';
 const COMMON = `Common options:
   --json                 print exactly one JSON object on stdout, nothing else
   --base-url URL         API base URL (default: $DASHSCOPE_HTTP_BASE_URL, else DashScope Beijing)
+  --allow-insecure-http  accept a plain http:// --base-url off this machine (sends the key in clear)
   --workspace ID         DashScope workspace id (X-DashScope-WorkSpace)
   --api-key-file PATH    read the API key from a file (default: $DASHSCOPE_API_KEY)
   -h, --help             show this help`;
@@ -93,9 +94,9 @@ Example:
 
   status: `Usage: liveportrait status TASK_ID [options]
 
-Queries a task once and prints its status (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED, UNKNOWN);
-details go to stderr, everything to stdout with --json. Exits 0 whenever the query worked, whatever
-the task's status.
+Queries a task once and prints its status (PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED);
+details go to stderr, everything to stdout with --json. Exits 0 for any task DashScope knows, whatever
+its status, and 5 for one it does not (UNKNOWN: never existed, or expired after about 24 hours).
 
 ${COMMON}
 

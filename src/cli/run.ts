@@ -69,7 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return EXIT.OK;
   } catch (error) {
     if (io.interrupt.aborted) return await interrupted({ command, values, task, client, reporter, io });
-    const view = describeFailure(error, { values, taskId: task.id });
+    const view = describeFailure(error, { taskId: task.id });
     reporter.failure(command, view.json, view.lines);
     return view.exitCode;
   } finally {
@@ -85,6 +85,7 @@ function createClient(values: OptionValues, env: NodeJS.ProcessEnv, reporter: Re
     apiKey,
     baseURL: typeof values['base-url'] === 'string' ? values['base-url'] : undefined,
     workspace: typeof values.workspace === 'string' ? values.workspace : undefined,
+    allowInsecureHttp: values['allow-insecure-http'] === true,
   });
 }
 

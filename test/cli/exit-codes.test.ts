@@ -164,6 +164,17 @@ describe('exit 5: the task or the image', () => {
     expect(unknown.stderr).toContain('never existed or has expired');
   });
 
+  it('status of a task DashScope does not know (UNKNOWN), as the exit-code table says', async () => {
+    const emu = await emulator();
+    const unknown = await cli(['status', 'no-such-task'], { emu });
+    expect(unknown.code).toBe(5);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('never existed or has expired');
+    const json = jsonOf(await cli(['status', 'no-such-task', '--json'], { emu }));
+    expect(json).toMatchObject({ ok: false, exitCode: 5, taskId: 'no-such-task' });
+    expect(json.error).toMatchObject({ name: 'TaskUnknownError' });
+  });
+
   it('cancel of a running task (DashScope cancels only PENDING ones)', async () => {
     const emu = await emulator({ queueMs: 0, runMs: 60_000 });
     const taskId = (await cli(SUBMIT, { emu })).stdout.trim();

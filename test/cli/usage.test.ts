@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/index.js';
-import { AUDIO, assertBuilt, cli, IMAGE, jsonOf } from './helpers.js';
+import { AUDIO, assertBuilt, cli, emulator, IMAGE, jsonOf } from './helpers.js';
 
 beforeAll(assertBuilt);
 
@@ -74,10 +74,26 @@ describe('the API key never comes from a flag', () => {
     expect(result.stderr).toContain('--api-key-file /nonexistent/key: cannot read the file (ENOENT)');
   });
 
-  it('exits 3 on a base URL the SDK refuses (plain http off loopback)', async () => {
+  it('exits 3 on a base URL the SDK refuses (plain http off loopback), advising the CLI flag', async () => {
     const result = await cli(['status', 'abc', '--base-url', 'http://example.com/api/v1']);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('plain http on a non-loopback host');
+    expect(result.stderr).toContain('pass --allow-insecure-http if you really mean it');
+    expect(result.stderr).not.toContain('allowInsecureHttp');
+    const json = jsonOf(await cli(['status', 'abc', '--base-url', 'http://example.com/api/v1', '--json']));
+    expect(json.error).toMatchObject({ message: expect.stringContaining('--allow-insecure-http') });
+  });
+
+  it('--allow-insecure-http accepts such a base URL', async () => {
+    const emu = await emulator();
+    // 0.0.0.0 is not loopback to the SDK's check, yet Linux delivers a connection to it to this machine.
+    const baseURL = emu.baseURL.replace('127.0.0.1', '0.0.0.0');
+    const refused = await cli(['status', 'no-such-task', '--base-url', baseURL]);
+    expect(refused.code).toBe(3);
+    const allowed = await cli(['status', 'no-such-task', '--base-url', baseURL, '--allow-insecure-http']);
+    // The query reached the emulator, which does not know the task.
+    expect(allowed.code).toBe(5);
+    expect(emu.stats.byRoute.query).toBe(1);
   });
 });
 
@@ -106,6 +122,20 @@ describe('input mistakes exit 2', () => {
     expect(result.stderr).toContain('--fps: must be an integer from 15 to 30 (inclusive); got 31');
   });
 
+  it('--fps abc says got "abc" in the message and in the issues alike', async () => {
+    const result = await cli(['submit', '--image', IMAGE, '--audio', AUDIO, '--fps', 'abc', '--json']);
+    expect(result.code).toBe(2);
+    const error = jsonOf(result).error as { message: string; issues: { path: string; message: string }[] };
+    expect(error.issues).toEqual([
+      { path: '--fps', message: 'must be an integer from 15 to 30 (inclusive); got "abc"' },
+    ]);
+    expect(error.message).toContain('got "abc"');
+    expect(JSON.stringify(result)).not.toContain('NaN');
+    const human = await cli(['submit', '--image', IMAGE, '--audio', AUDIO, '--fps', 'abc']);
+    expect(human.stderr).toContain('--fps: must be an integer from 15 to 30 (inclusive); got "abc"');
+    expect(human.stderr).not.toContain('NaN');
+  });
+
   it('reports issues as JSON with --json', async () => {
     const result = await cli(['submit', '--image', IMAGE, '--audio', AUDIO, '--head', '', '--json']);
     expect(result.code).toBe(2);
@@ -126,8 +156,8 @@ describe('input mistakes exit 2', () => {
     [['generate', '--audio', AUDIO], 'missing --image'],
     [['detect'], 'missing --image'],
     [['generate', '--image', IMAGE, '--audio', AUDIO, '--timeout', 'soon'], '--timeout must be a duration'],
-    [['generate', '--image', IMAGE, '--audio', AUDIO, '--bogus'], "Unknown option '--bogus'"],
-    [['generate', '--image'], "Option '--image <value>' argument missing"],
+    [['generate', '--image', IMAGE, '--audio', AUDIO, '--bogus'], 'unknown option --bogus'],
+    [['generate', '--image'], '--image needs a value'],
     [['generate', '--image', IMAGE, '--audio', AUDIO, '--out', '/nonexistent/v.mp4'], 'does not exist'],
     [['wait', 'task-1', '--out', '.'], 'is a directory'],
     [['status'], 'status takes exactly one TASK_ID'],
@@ -140,5 +170,38 @@ describe('input mistakes exit 2', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe('a flag the command does not take', () => {
+  it.each([
+    [['status', 'abc', '--bogus'], 'unknown option --bogus (see liveportrait status --help)'],
+    [['status', 'abc', '-x'], 'unknown option -x (see liveportrait status --help)'],
+    [['generate', '--no-image', 'x'], 'unknown option --no-image (see liveportrait generate --help)'],
+    [['status', 'abc', '--json=yes'], '--json takes no value (see liveportrait status --help)'],
+    [['detect', '--image'], '--image needs a value (see liveportrait detect --help)'],
+    [
+      ['detect', '--image', '--preflight'],
+      '--image needs a value (one that starts with "-" goes as --image=VALUE) (see liveportrait detect --help)',
+    ],
+  ])('%j: our own one-line usage error, exit 2', async (args, line) => {
+    const result = await cli(args);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `liveportrait: ${line}\n` });
+  });
+
+  it('never echoes the value given to an unknown flag', async () => {
+    const result = await cli(['status', 'abc', '--token=sk-secret-value']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('liveportrait: unknown option --token (see liveportrait status --help)\n');
+  });
+
+  it('with --json: one JSON object naming the flag', async () => {
+    const result = await cli(['status', 'abc', '--bogus', '--json']);
+    expect(result.code).toBe(2);
+    expect(jsonOf(result)).toEqual({
+      ok: false,
+      exitCode: 2,
+      error: { name: 'UsageError', message: 'unknown option --bogus (see liveportrait status --help)' },
+    });
   });
 });
