@@ -29,6 +29,7 @@ import { type DownloadResult, downloadToFile } from './media/download.js';
 import {
   examineInputs,
   type InputSpec,
+  inspectInputs,
   type MediaReport,
   type MediaServices,
   uploadLocalInputs,
@@ -136,24 +137,7 @@ export class LivePortraitClient implements AsyncDisposable {
   ): Promise<MediaReport> {
     const call = requestCall(options);
     const services = { ...this.#media, deps: this.#mediaDeps(call) };
-    const examined = await examineInputs(
-      services,
-      mediaSpec(media.imageUrl, media.audioUrl),
-      () => true,
-      call.signal,
-    );
-    const unreadable = [...examined.openIssues];
-    for (const [field, input] of Object.entries(examined.opened)) {
-      if (input.kind === 'remote' && input.url.startsWith('oss:'))
-        unreadable.push({
-          path: `${field}Url`,
-          message: 'is in temporary storage, which cannot be read back',
-        });
-    }
-    const { image, audio } = examined.measured;
-    if (unreadable.length > 0 || !image || !audio)
-      throw new ValidationError([...unreadable, ...examined.limitIssues], 'media');
-    return { image, audio, issues: examined.limitIssues };
+    return inspectInputs(services, mediaSpec(media.imageUrl, media.audioUrl), call.signal);
   }
 
   /**

@@ -4,7 +4,7 @@
  * upload local ones to temporary storage. Every problem is collected so one ValidationError lists
  * them all, before any job exists.
  */
-import type { ValidationIssue } from '../errors.js';
+import { ValidationError, type ValidationIssue } from '../errors.js';
 import { LIMITS } from '../schemas.js';
 import { audioIssues, imageIssues } from './checks.js';
 import type { MediaDeps } from './http.js';
@@ -129,6 +129,27 @@ export async function examineInputs(
     ...(measured.audio ? audioIssues(measured.audio) : []),
   ];
   return { opened, measured, openIssues, limitIssues };
+}
+
+/**
+ * `inspectMedia()`: both inputs measured, with the limits they break, or a `ValidationError` when one
+ * cannot be read at all (listing the other's problems too). `oss://` URLs cannot be read back.
+ */
+export async function inspectInputs(
+  services: MediaServices,
+  spec: InputSpec,
+  signal: AbortSignal | undefined,
+): Promise<MediaReport> {
+  const examined = await examineInputs(services, spec, () => true, signal);
+  const unreadable = [...examined.openIssues];
+  for (const [field, input] of Object.entries(examined.opened)) {
+    if (input.kind === 'remote' && input.url.startsWith('oss:'))
+      unreadable.push({ path: `${field}Url`, message: 'is in temporary storage, which cannot be read back' });
+  }
+  const { image, audio } = examined.measured;
+  if (unreadable.length > 0 || !image || !audio)
+    throw new ValidationError([...unreadable, ...examined.limitIssues], 'media');
+  return { image, audio, issues: examined.limitIssues };
 }
 
 /** Uploads the local inputs to temporary storage; resolves with the URL to send for each field. */
