@@ -6,7 +6,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type LivePortraitClient, type VideoResult, WaitTimeoutError } from '../../index.js';
+import { type LivePortraitClient, ValidationError, type VideoResult, WaitTimeoutError } from '../../index.js';
 import { type CallProgress, type ProgressExtra, startProgress } from './progress.js';
 import { errorResult, stillRunningResult, taskResult, videoResult } from './results.js';
 import {
@@ -197,6 +197,8 @@ export function registerTools(server: McpServer, context: ToolContext): void {
     },
     guarded(async ({ image, audio }, _extra, signal) => {
       const report = await context.client.inspectMedia({ imageUrl: image, audioUrl: audio }, { signal });
+      // inspectMedia measures without refusing; this tool promises an error naming each broken limit.
+      if (report.issues.length > 0) throw new ValidationError(report.issues, 'media');
       const output = {
         image: { ...report.image },
         audio: {
