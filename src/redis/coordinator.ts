@@ -1,0 +1,301 @@
+/**
+ * The Redis coordinator: one per process, handed to every client of the account as the `coordinator`
+ * option. Clients connecting to it share its connections, budget lanes, watches and job slots; the
+ * first connect opens them, the last close ends them.
+ */
+import type { Redis } from 'ioredis';
+import { ConfigurationError } from '../index.js';
+import type {
+  Coordination,
+  Coordinator,
+  CoordinatorContext,
+  EndDetector,
+  ListTasks,
+} from '../polling/ports.js';
+import { RedisBudget } from './budget.js';
+import { FleetMembership } from './fleet.js';
+import { RedisJobLimiter } from './jobs.js';
+import { FleetLeader, type SweepingDetectorFactory } from './leader.js';
+import { RedisLink, type Warn } from './link.js';
+import { DetectorMirror } from './mirror.js';
+import { readStream } from './stream.js';
+import { type FleetTime, systemFleetTime } from './time.js';
+import { WatchRegistry } from './watches.js';
+
+/** Options of {@link createRedisCoordinator}. */
+export interface RedisCoordinatorOptions {
+  /**
+   * A connection URL (`redis://…`, `rediss://…`) or an `ioredis` client. The coordinator opens its own
+   * connections (two while waits are open) with the client's settings and short timeouts; it never
+   * uses or closes the client itself.
+   */
+  redis: string | Redis;
+  /** Prefix of every key the coordinator writes. Default `dashscope-liveportrait:`. */
+  keyPrefix?: string | undefined;
+  /**
+   * Task queries per second for the whole fleet (polls, task lists, `getTask`). DashScope allows 20
+   * per account: lower it by what other users of the account send. Default 20.
+   */
+  queriesPerSecond?: number | undefined;
+  /** Submits per second for the whole fleet. Default: not limited here. */
+  submitsPerSecond?: number | undefined;
+  /** Jobs submitted and not yet ended across the whole fleet. Default: no limit. */
+  maxConcurrentJobs?: number | undefined;
+  /**
+   * Receives the one warning of each Redis outage. Default: `process.emitWarning`.
+   */
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+/** What tests and the benchmark may replace; not public. */
+export interface CoordinatorInternals {
+  /** The sweeping detector the leader (or a process cut off from Redis) runs. */
+  detector: SweepingDetectorFactory;
+  time?: FleetTime | undefined;
+}
+
+/** Everything one process shares among the clients connected to its coordinator. */
+interface Shared {
+  link: RedisLink;
+  fleet: FleetMembership;
+  budget: RedisBudget;
+  jobs: RedisJobLimiter | undefined;
+  watches: WatchRegistry;
+  leader: FleetLeader;
+  stop: AbortController;
+  reader: Promise<void>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_PREFIX = 'dashscope-liveportrait:';
+
+/** Checks the options and builds the coordinator; see `createRedisCoordinator` for the public one. */
+export function buildRedisCoordinator(
+  options: RedisCoordinatorOptions,
+  internals: CoordinatorInternals,
+): Coordinator {
+  const settings = checkOptions(options);
+  const time = internals.time ?? systemFleetTime;
+  const contexts = new Set<CoordinatorContext>();
+  let shared: Shared | undefined;
+
+  const open = (): Shared => {
+    const id = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    const prefix = settings.keyPrefix;
+    const warn: Warn = settings.onWarning;
+    const link = new RedisLink(settings.redis, warn);
+    const fleet = new FleetMembership(link, `${prefix}fleet`, id, time);
+    const budget = new RedisBudget({ ...settings, link, keyPrefix: prefix, fleet, time });
+    const keys = {
+      expiry: `${prefix}watch:expiry`,
+      submitted: `${prefix}watch:submitted`,
+      status: `${prefix}watch:status`,
+      lease: `${prefix}leader`,
+      stream: `${prefix}ended`,
+    };
+    const watches = new WatchRegistry(link, keys, time);
+    const listTasks = (): ListTasks | undefined => contexts.values().next().value?.listTasks;
+    const leader = new FleetLeader({
+      link,
+      keys,
+      id,
+      time,
+      detector: internals.detector,
+      // The leader sweeps for everyone: it plans with the whole fleet's rate, not its share.
+      budget: {
+        take: (kind, signal) => budget.take(kind, signal),
+        throttled: (kind, retryAfterMs) => budget.throttled(kind, retryAfterMs),
+        queryRate: () => budget.fleetQueryRate(),
+      },
+      listTasks,
+    });
+    const jobs =
+      settings.maxConcurrentJobs === undefined
+        ? undefined
+        : new RedisJobLimiter({
+            link,
+            key: `${prefix}jobs`,
+            limit: settings.maxConcurrentJobs,
+            owner: id,
+            fleet,
+            time,
+          });
+    const stop = new AbortController();
+    const reader = readStream(
+      settings.redis,
+      keys.stream,
+      {
+        listening: () => watches.size > 0,
+        changed: (signal) => nextChange(watches, signal),
+        deliver: (sighting) => watches.sighted(sighting),
+      },
+      stop.signal,
+    );
+    const alone = detectAlone(link, watches, internals.detector, budget, listTasks);
+    return {
+      link,
+      fleet,
+      budget,
+      jobs,
+      watches,
+      leader,
+      stop,
+      reader,
+      async close() {
+        const reason = new ConfigurationError('The Redis coordinator was closed');
+        stop.abort(reason);
+        budget.close(reason);
+        await Promise.all([leader.close(), alone.close(), watches.close(), jobs?.close(reason), reader]);
+        await fleet.close();
+        link.close();
+      },
+    };
+  };
+
+  return {
+    connect(context: CoordinatorContext): Coordination {
+      contexts.add(context);
+      shared ??= open();
+      const current = shared;
+      const detector = clientDetector(current.watches);
+      let closing: Promise<void> | undefined;
+      return {
+        budget: current.budget,
+        detector,
+        jobs: current.jobs ?? { acquire: unlimited },
+        close() {
+          closing ??= (async () => {
+            await detector.close();
+            contexts.delete(context);
+            if (contexts.size > 0 || shared !== current) return;
+            shared = undefined;
+            await current.close();
+          })();
+          return closing;
+        },
+      };
+    },
+  };
+}
+
+/** One client's view of the shared watches: closing it ends that client's watches only. */
+function clientDetector(watches: WatchRegistry): EndDetector {
+  const mine = new Set<() => void>();
+  return {
+    watch(taskId, submittedAt, onSighting) {
+      const unwatch = watches.watch(taskId, submittedAt, onSighting);
+      const stop = () => {
+        mine.delete(stop);
+        unwatch();
+      };
+      mine.add(stop);
+      return stop;
+    },
+    async close() {
+      for (const stop of [...mine]) stop();
+    },
+  };
+}
+
+/**
+ * While Redis is unreachable no leader can serve this process: it sweeps for its own waits, on its
+ * local share of the budget, until Redis returns.
+ */
+function detectAlone(
+  link: RedisLink,
+  watches: WatchRegistry,
+  detector: SweepingDetectorFactory,
+  budget: RedisBudget,
+  listTasks: () => ListTasks | undefined,
+): { close(): Promise<void> } {
+  let mirror: DetectorMirror | undefined;
+  const sync = () => {
+    const list = listTasks();
+    if (link.up || !list) {
+      const closing = mirror;
+      mirror = undefined;
+      void closing?.close();
+      return;
+    }
+    mirror ??= new DetectorMirror(detector({ listTasks: list, budget }), (sighting) =>
+      watches.sighted(sighting),
+    );
+    mirror.sync([...watches.entries()].map(([taskId, { submittedAt }]) => [taskId, submittedAt] as const));
+  };
+  const offLink = link.onChange(sync);
+  const offWatches = watches.onChange(sync);
+  void link.settled().then(sync);
+  return {
+    async close() {
+      offLink();
+      offWatches();
+      const closing = mirror;
+      mirror = undefined;
+      await closing?.close();
+    },
+  };
+}
+
+/** Resolves at the next change of the watched set, or when `signal` aborts. */
+function nextChange(watches: WatchRegistry, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      off();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const off = watches.onChange(done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+const unlimited = (signal?: AbortSignal): Promise<() => void> =>
+  signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(() => {});
+
+interface Settings {
+  redis: string | Redis;
+  keyPrefix: string;
+  queriesPerSecond: number;
+  submitsPerSecond: number | undefined;
+  maxConcurrentJobs: number | undefined;
+  onWarning: Warn;
+}
+
+function checkOptions(options: RedisCoordinatorOptions): Settings {
+  const { redis } = options ?? {};
+  if (typeof redis !== 'string' && typeof (redis as Partial<Redis> | undefined)?.duplicate !== 'function') {
+    throw new ConfigurationError(
+      'createRedisCoordinator needs { redis }: a connection URL or an ioredis client',
+    );
+  }
+  const keyPrefix = options.keyPrefix ?? DEFAULT_PREFIX;
+  if (typeof keyPrefix !== 'string') throw new ConfigurationError('keyPrefix must be a string');
+  return {
+    redis,
+    keyPrefix,
+    queriesPerSecond: rate('queriesPerSecond', options.queriesPerSecond ?? 20),
+    submitsPerSecond:
+      options.submitsPerSecond === undefined ? undefined : rate('submitsPerSecond', options.submitsPerSecond),
+    maxConcurrentJobs:
+      options.maxConcurrentJobs === undefined
+        ? undefined
+        : wholeCount('maxConcurrentJobs', options.maxConcurrentJobs),
+    onWarning: options.onWarning ?? ((message) => process.emitWarning(message, 'DashScopeRedisWarning')),
+  };
+}
+
+function rate(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(
+      `${name} must be a finite number of requests per second > 0, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function wholeCount(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigurationError(`${name} must be a whole number ≥ 1, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,145 @@
+/**
+ * One process sweeps the list endpoint for the whole fleet: whoever holds the lease (`SET NX PX`,
+ * renewed every second, lapsing after {@link LEASE_TTL_MS}). The leader mirrors the fleet's live
+ * watches into a sweeping detector (the in-process one, drawing on the shared budget at the fleet's
+ * rate) and publishes what it sees: on the stream for the waits listening now, and in a status hash
+ * for waits that start later. When the leader dies, the lease lapses and the next process to ask
+ * takes over. A paused leader that wakes after its lease lapsed stops at its next renewal; until then
+ * it may sweep once more, which costs budget but never a wrong answer (statuses are facts).
+ */
+import type { AccountBudget, EndDetector, ListTasks, TaskSighting } from '../polling/ports.js';
+import type { RedisLink } from './link.js';
+import { DetectorMirror } from './mirror.js';
+import { LEASE, LIVE_WATCHES, runScript } from './scripts.js';
+import { publish } from './stream.js';
+import type { FleetTime } from './time.js';
+import { formatStatus, type WatchKeys } from './watches.js';
+
+/** A leader that stops renewing loses the lease after this long, ms (real time). */
+export const LEASE_TTL_MS = 5_000;
+/** The lease is renewed, or asked for, this often; the leader re-reads the watches as often, ms. */
+const RENEW_MS = 1_000;
+/** The status hash expires this long after its last write, ms. */
+const STATUS_TTL_MS = 60 * 60_000;
+
+/** Builds the sweeping detector a leader (or a process alone) uses. */
+export type SweepingDetectorFactory = (ports: { listTasks: ListTasks; budget: AccountBudget }) => EndDetector;
+
+/** Keys of the leader's work. */
+export interface LeaderKeys extends WatchKeys {
+  lease: string;
+  stream: string;
+}
+
+/** Runs for the coordinator's life: asks for the lease, and sweeps while it holds it. */
+export class FleetLeader {
+  readonly #link: RedisLink;
+  readonly #keys: LeaderKeys;
+  readonly #id: string;
+  readonly #time: FleetTime;
+  readonly #detector: SweepingDetectorFactory;
+  readonly #budget: AccountBudget;
+  readonly #listTasks: () => ListTasks | undefined;
+  readonly #stop = new AbortController();
+  readonly #done: Promise<void>;
+  #mirror: DetectorMirror | undefined;
+  #pending: TaskSighting[] = [];
+
+  constructor(options: {
+    link: RedisLink;
+    keys: LeaderKeys;
+    id: string;
+    time: FleetTime;
+    detector: SweepingDetectorFactory;
+    /** The shared budget, planning at the whole fleet's rate: this sweep serves every process. */
+    budget: AccountBudget;
+    /** The list endpoint of a client still connected; undefined when none is. */
+    listTasks: () => ListTasks | undefined;
+  }) {
+    this.#link = options.link;
+    this.#keys = options.keys;
+    this.#id = options.id;
+    this.#time = options.time;
+    this.#detector = options.detector;
+    this.#budget = options.budget;
+    this.#listTasks = options.listTasks;
+    this.#done = this.#loop();
+  }
+
+  /** Whether this process sweeps for the fleet now. */
+  get leading(): boolean {
+    return this.#mirror !== undefined;
+  }
+
+  /** Stops sweeping and gives the lease up so another process takes over at once. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await this.#done;
+  }
+
+  async #loop(): Promise<void> {
+    await this.#link.settled();
+    const stop = this.#stop.signal;
+    while (!stop.aborted) {
+      const listTasks = this.#listTasks();
+      const held =
+        listTasks !== undefined &&
+        (await this.#link.run((c) => runScript(c, LEASE, [this.#keys.lease], [this.#id, LEASE_TTL_MS]))) ===
+          1;
+      if (held && listTasks !== undefined && !stop.aborted) {
+        this.#mirror ??= new DetectorMirror(this.#detector({ listTasks, budget: this.#budget }), (sighting) =>
+          this.#publish(sighting),
+        );
+        await this.#sync(this.#mirror);
+      } else {
+        await this.#resign();
+      }
+      await this.#time.sleep(RENEW_MS * this.#time.scale, stop, false).catch(() => undefined);
+    }
+    await this.#resign();
+    await this.#link.run(async (c) => {
+      if ((await c.get(this.#keys.lease)) === this.#id) await c.del(this.#keys.lease);
+    });
+  }
+
+  async #resign(): Promise<void> {
+    const mirror = this.#mirror;
+    this.#mirror = undefined;
+    await mirror?.close();
+  }
+
+  /** Mirrors the fleet's live watches; forgets the published statuses of tasks no one watches. */
+  async #sync(mirror: DetectorMirror): Promise<void> {
+    const { expiry, submitted, status } = this.#keys;
+    const flat = await this.#link.run((c) => runScript(c, LIVE_WATCHES, [expiry, submitted], []));
+    if (!Array.isArray(flat)) return;
+    const live: [string, number][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) live.push([String(flat[i]), Number(flat[i + 1])]);
+    mirror.sync(live);
+    const liveIds = new Set(live.map(([taskId]) => taskId));
+    await this.#link.run(async (c) => {
+      const stale = (await c.hkeys(status)).filter((taskId) => !liveIds.has(taskId));
+      if (stale.length > 0) await c.hdel(status, ...stale);
+    });
+  }
+
+  /** Publishes sightings in batches: every sighting of one sweep in one round trip. */
+  #publish(sighting: TaskSighting): void {
+    this.#pending.push(sighting);
+    if (this.#pending.length > 1) return;
+    queueMicrotask(() => {
+      const batch = this.#pending;
+      this.#pending = [];
+      const fields = batch.flatMap((s) => [s.taskId, formatStatus(s)]);
+      void this.#link
+        .run(async (c) => {
+          await c.hset(this.#keys.status, ...fields);
+          await c.pexpire(this.#keys.status, STATUS_TTL_MS);
+          await publish(c, this.#keys.stream, batch);
+          return true;
+        })
+        // Lost sightings would not be seen again by this sweep: start afresh, from the next renewal.
+        .then((sent) => (sent ? undefined : this.#resign()));
+    });
+  }
+}
