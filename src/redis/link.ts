@@ -46,6 +46,7 @@ export class RedisLink {
   readonly #warn: Warn;
   readonly #firstConnect: Promise<void>;
   #warned = false;
+  #settled = false;
   #listeners = new Set<(up: boolean) => void>();
   #up = false;
 
@@ -56,11 +57,13 @@ export class RedisLink {
     this.connection.on('close', () => this.#setUp(false));
     this.#firstConnect = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
+        this.#settled = true;
         this.#outage(new Error(`no connection within ${FIRST_CONNECT_MS} ms`));
         resolve();
       }, FIRST_CONNECT_MS);
       timer.unref();
       this.connection.once('ready', () => {
+        this.#settled = true;
         clearTimeout(timer);
         resolve();
       });
@@ -89,6 +92,7 @@ export class RedisLink {
    * or the command fails, so every caller has exactly one branch: its local share.
    */
   async run<T>(command: (connection: Redis) => Promise<T>): Promise<T | undefined> {
+    if (!this.#settled) await this.#firstConnect;
     if (this.connection.status !== 'ready') {
       this.#outage(new Error(`connection ${this.connection.status}`));
       return undefined;

@@ -11,7 +11,12 @@ describe('the shared bucket (Lua GCRA on Redis time)', () => {
   it('never grants more than the budget in any one-second window to four processes together', async () => {
     const seconds = 3;
     const children = Array.from({ length: 4 }, () =>
-      runChild(fixture('bucket-child.ts'), [redis.server.url, 'test:bucket:window', '20', String(seconds * 1000)]),
+      runChild(fixture('bucket-child.ts'), [
+        redis.server.url,
+        'test:bucket:window',
+        '20',
+        String(seconds * 1000),
+      ]),
     );
     const grants = (await Promise.all(children.map(outputOf))).flatMap((out) => JSON.parse(out) as number[]);
     expect(busiestWindow(grants, 1_000_000)).toBeLessThanOrEqual(20);

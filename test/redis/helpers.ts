@@ -27,7 +27,8 @@ export function useRedisServer(): { readonly server: RedisServer } {
 
 const children = new Set<ChildProcess>();
 afterEach(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   children.clear();
 });
 

@@ -1,0 +1,212 @@
+/**
+ * The Redis coordinator at the ports, against a real redis-server and a real emulator: two
+ * coordinators stand for two processes (the multi-process and fault tests are in fleet.test.ts).
+ */
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../src/index.js';
+import type { Coordination, TaskSighting } from '../../src/polling/ports.js';
+import { buildRedisCoordinator, type RedisCoordinatorOptions } from '../../src/redis/coordinator.js';
+import { type RunningEmulator, startEmulator } from '../../src/testing/index.js';
+import { useRedisServer } from './helpers.js';
+import { API_KEY, emulatorList, plainSweeper } from './ports.js';
+import { freePort } from './server.js';
+
+const redis = useRedisServer();
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+let prefixes = 0;
+async function setup(options: Partial<RedisCoordinatorOptions> = {}, count = 2) {
+  const emulator: RunningEmulator = await startEmulator({ apiKeys: [API_KEY], queueMs: 300, runMs: 500 });
+  cleanups.push(() => emulator.close());
+  const list = emulatorList(emulator.baseURL);
+  cleanups.push(() => list.close());
+  const sweeper = plainSweeper();
+  const warnings: string[] = [];
+  const keyPrefix = `t${++prefixes}:`;
+  const processes: Coordination[] = [];
+  for (let i = 0; i < count; i++) {
+    const coordinator = buildRedisCoordinator(
+      { redis: redis.server.url, keyPrefix, onWarning: (m) => warnings.push(m), ...options },
+      { detector: sweeper.factory },
+    );
+    const coordination = coordinator.connect({ listTasks: list.listTasks });
+    cleanups.push(() => coordination.close());
+    processes.push(coordination);
+  }
+  const submit = () =>
+    emulator.tasks.create(API_KEY, 'request', {
+      model: 'liveportrait',
+      input: { image_url: 'https://example.com/face.png', audio_url: 'https://example.com/voice.mp3' },
+      parameters: {},
+    } as never);
+  return { emulator, processes, submit, warnings, keyPrefix, sweeper };
+}
+
+function ended(coordination: Coordination, taskId: string, submittedAt: number): Promise<TaskSighting> {
+  return new Promise((resolve) => {
+    const stop = coordination.detector.watch(taskId, submittedAt, (sighting) => {
+      if (sighting.status === 'SUCCEEDED' || sighting.status === 'FAILED') {
+        stop();
+        resolve(sighting);
+      }
+    });
+  });
+}
+
+async function admin(): Promise<Redis> {
+  const connection = new Redis(redis.server.url);
+  cleanups.push(() => connection.disconnect());
+  return connection;
+}
+
+describe('createRedisCoordinator options', () => {
+  it('refuses bad options with a ConfigurationError before connecting', () => {
+    const detector = plainSweeper().factory;
+    const build = (options: unknown) => () =>
+      buildRedisCoordinator(options as RedisCoordinatorOptions, { detector });
+    expect(build({})).toThrow(ConfigurationError);
+    expect(build({ redis: 42 })).toThrow(/connection URL or an ioredis client/);
+    expect(build({ redis: 'redis://x', queriesPerSecond: 0 })).toThrow(/queriesPerSecond/);
+    expect(build({ redis: 'redis://x', submitsPerSecond: Number.NaN })).toThrow(/submitsPerSecond/);
+    expect(build({ redis: 'redis://x', maxConcurrentJobs: 1.5 })).toThrow(/maxConcurrentJobs/);
+  });
+});
+
+describe('shared end detection', () => {
+  it('one leader sweeps for both processes and both learn their tasks ended from the stream', async () => {
+    const { processes, submit, emulator } = await setup();
+    const [a, b] = processes as [Coordination, Coordination];
+    const ta = submit();
+    const tb = submit();
+    const [sa, sb] = await Promise.all([ended(a, ta.id, ta.submittedAt), ended(b, tb.id, tb.submittedAt)]);
+    expect(sa).toMatchObject({ taskId: ta.id, status: 'SUCCEEDED' });
+    expect(sb).toMatchObject({ taskId: tb.id, status: 'SUCCEEDED' });
+    expect(emulator.stats.throttled).toBe(0);
+  });
+
+  it('a wait that starts after its task ended hears the end from the status hash', async () => {
+    const { processes, submit } = await setup();
+    const [a, b] = processes as [Coordination, Coordination];
+    const task = submit();
+    await ended(a, task.id, task.submittedAt);
+    // Still watched by a (a second wait keeps the entry alive), b starts now.
+    const keep = a.detector.watch(task.id, task.submittedAt, () => {});
+    cleanups.push(keep);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await expect(ended(b, task.id, task.submittedAt)).resolves.toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  it('when the leader goes, another process takes over within a few seconds', async () => {
+    const { processes, submit, keyPrefix } = await setup();
+    const [a, b] = processes as [Coordination, Coordination];
+    const connection = await admin();
+    // Whoever leads now: wait until someone does.
+    let leader: string | null = null;
+    for (let i = 0; i < 50 && !leader; i++) {
+      leader = await connection.get(`${keyPrefix}leader`);
+      if (!leader) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(leader).toBeTruthy();
+    // Close both and reopen one: the closed leader gives the lease up.
+    await a.close();
+    const task = submit();
+    const sighting = await ended(b, task.id, task.submittedAt);
+    expect(sighting.status).toBe('SUCCEEDED');
+    expect(await connection.get(`${keyPrefix}leader`)).not.toBe(leader);
+  });
+});
+
+describe('the shared budget', () => {
+  it('a 429 seen by one process pauses the other for the Retry-After', async () => {
+    const { processes } = await setup();
+    const [a, b] = processes as [Coordination, Coordination];
+    await a.budget.take('query');
+    a.budget.throttled('query', 1500);
+    // Let the throttle reach Redis.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    await b.budget.take('query');
+    // A lower bound only: a loaded machine makes it longer, never shorter.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('an aborted take rejects with the reason at once', async () => {
+    const { processes } = await setup({ queriesPerSecond: 1 }, 1);
+    const [a] = processes as [Coordination];
+    await a.budget.take('query');
+    await a.budget.take('query');
+    const controller = new AbortController();
+    const pending = a.budget.take('query', controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(pending).rejects.toThrow('stop');
+  });
+});
+
+describe('job slots across the fleet', () => {
+  it('holds maxConcurrentJobs across processes and hands a freed slot on', async () => {
+    const { processes } = await setup({ maxConcurrentJobs: 2 });
+    const [a, b] = processes as [Coordination, Coordination];
+    const releaseA = await a.jobs.acquire();
+    await b.jobs.acquire();
+    let third = false;
+    const pending = b.jobs.acquire().then((release) => {
+      third = true;
+      return release;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(third).toBe(false);
+    releaseA();
+    await pending;
+    expect(third).toBe(true);
+  });
+});
+
+describe('Redis trouble', () => {
+  it('with Redis never reachable: one warning, takes granted on the local share, ends detected alone', async () => {
+    const port = await freePort();
+    const { processes, submit, warnings } = await setup({ redis: `redis://127.0.0.1:${port}` }, 1);
+    const [a] = processes as [Coordination];
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) await a.budget.take('query');
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const task = submit();
+    await expect(ended(a, task.id, task.submittedAt)).resolves.toMatchObject({ status: 'SUCCEEDED' });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/Redis is unreachable/);
+  });
+
+  it('keeps every key under the prefix, each with a TTL', async () => {
+    const { processes, submit, keyPrefix, emulator } = await setup({
+      maxConcurrentJobs: 3,
+      submitsPerSecond: 5,
+    });
+    const [a, b] = processes as [Coordination, Coordination];
+    await a.jobs.acquire();
+    await b.budget.take('submit');
+    const running = submit();
+    emulator.tasks.update(running.id, { queueMs: 60_000, runMs: 60_000 });
+    cleanups.push(a.detector.watch(running.id, running.submittedAt, () => {}));
+    const task = submit();
+    await ended(b, task.id, task.submittedAt);
+    const connection = await admin();
+    const keys = (await connection.keys(`${keyPrefix}*`)).sort();
+    expect(keys).toEqual(
+      [
+        'bucket:query',
+        'bucket:submit',
+        'ended',
+        'fleet',
+        'jobs',
+        'leader',
+        'watch:expiry',
+        'watch:status',
+        'watch:submitted',
+      ].map((k) => keyPrefix + k),
+    );
+    for (const key of keys) expect(await connection.pttl(key), key).toBeGreaterThan(0);
+  });
+});
