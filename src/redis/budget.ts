@@ -4,13 +4,15 @@
  * so a process holding a thousand waits sends one script call per grant, not a thousand. When Redis
  * is unreachable the lane spends from a local bucket at the process's share of the rate (the rate
  * divided by the fleet size last seen); what it sent meanwhile is charged to the shared bucket when
- * Redis returns.
+ * Redis returns. Everything here runs in real time, like Redis's clock; only rates and Retry-After
+ * are converted when DashScope's clock runs faster (the benchmark's `scale`).
  */
 import type { AccountBudget, RequestKind } from '../polling/ports.js';
 import { HEADROOM, LocalBucket } from './bucket.js';
+import { WaitLine } from './line.js';
 import type { RedisLink } from './link.js';
 import { BUCKET, runScript } from './scripts.js';
-import type { FleetTime } from './time.js';
+import { monotonicNow, nap } from './time.js';
 
 /** Longest a lane sleeps before asking again, ms: a wait Redis announced may end sooner (fleet resized). */
 const MAX_NAP_MS = 1_000;
@@ -21,23 +23,18 @@ export interface FleetView {
   readonly size: number;
 }
 
-/** One waiting taker. */
-interface Taker {
-  grant(): void;
-  fail(reason: unknown): void;
-}
-
 /** One kind's bucket, shared in Redis, with its local fallback. */
 class Lane {
   readonly #link: RedisLink;
   readonly #key: string;
-  readonly #limit: number;
   readonly #fleet: FleetView;
-  readonly #time: FleetTime;
+  /** Requests per real second: the limit times how much faster than real time DashScope's clock runs. */
+  readonly #realLimit: number;
+  readonly #scale: number;
   readonly #closed: AbortSignal;
-  readonly #queue: Taker[] = [];
+  readonly #line = new WaitLine<void>();
   #pumping = false;
-  /** Sustained fleet rate Redis last reported, per second. */
+  /** Sustained fleet rate Redis last reported, per second of DashScope's clock. */
   #rate: number;
   #local: LocalBucket;
   #localShare = 1;
@@ -46,93 +43,72 @@ class Lane {
   /** When this process sent on its local share (monotonic ms), to charge Redis when it returns. */
   #sentAlone: number[] = [];
 
-  constructor(
-    link: RedisLink,
-    key: string,
-    limit: number,
-    fleet: FleetView,
-    time: FleetTime,
-    closed: AbortSignal,
-  ) {
-    this.#link = link;
-    this.#key = key;
-    this.#limit = limit;
-    this.#fleet = fleet;
-    this.#time = time;
-    this.#closed = closed;
-    this.#rate = limit * HEADROOM;
-    this.#local = new LocalBucket(limit);
+  constructor(options: {
+    link: RedisLink;
+    key: string;
+    limit: number;
+    fleet: FleetView;
+    scale: number;
+    closed: AbortSignal;
+  }) {
+    this.#link = options.link;
+    this.#key = options.key;
+    this.#fleet = options.fleet;
+    this.#scale = options.scale;
+    this.#realLimit = options.limit * options.scale;
+    this.#closed = options.closed;
+    this.#rate = options.limit * HEADROOM;
+    this.#local = new LocalBucket(this.#realLimit);
   }
 
-  /** Sustained rate of the whole fleet now, per second. */
+  /** Sustained rate of the whole fleet now, per second of DashScope's clock. */
   get rate(): number {
     return this.#rate;
   }
 
   take(signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed.aborted) return Promise.reject(this.#closed.reason);
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.#queue.indexOf(taker);
-        if (index >= 0) this.#queue.splice(index, 1);
-        reject(signal?.reason);
-      };
-      const taker: Taker = {
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        fail: (reason) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(reason);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#queue.push(taker);
-      if (!this.#pumping) void this.#pump();
-    });
+    const taken = this.#line.join(signal);
+    if (!this.#pumping) void this.#pump();
+    return taken;
   }
 
+  /** `retryAfterMs` on DashScope's clock. */
   throttled(retryAfterMs: number): void {
-    const now = this.#time.now();
-    this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
-    this.#local.throttled(now, retryAfterMs);
-    void this.#link.run((c) =>
-      runScript(c, BUCKET, [this.#key], this.#args('throttle', retryAfterMs / this.#time.scale)),
-    );
+    const now = monotonicNow();
+    const realMs = retryAfterMs / this.#scale;
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + realMs);
+    this.#local.throttled(now, realMs);
+    void this.#link.run((c) => runScript(c, BUCKET, [this.#key], this.#args('throttle', realMs)));
   }
 
   /** Grants to the head of the line, one at a time, until the line is empty. */
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      while (this.#queue.length > 0 && !this.#closed.aborted) {
+      while (this.#line.length > 0 && !this.#closed.aborted) {
         const wait = await this.#ask();
-        if (wait <= 0) {
-          // The head may have aborted during the call: the grant goes to whoever is first now.
-          this.#queue.shift()?.grant();
-          continue;
-        }
-        await this.#time.sleep(Math.min(wait, MAX_NAP_MS), this.#closed).catch(() => undefined);
+        // The head may have left during the call: the grant goes to whoever is first now.
+        if (wait <= 0) this.#line.serve();
+        else await nap(Math.min(wait, MAX_NAP_MS), this.#closed, true).catch(() => undefined);
       }
     } finally {
       this.#pumping = false;
-      if (this.#closed.aborted) for (const taker of this.#queue.splice(0)) taker.fail(this.#closed.reason);
+      if (this.#closed.aborted) this.#line.failAll(this.#closed.reason);
     }
   }
 
-  /** One grant attempt: 0 when granted, else ms to wait. Redis when reachable, else the local share. */
+  /** One grant attempt: 0 when granted, else real ms to wait. Redis when reachable, else the local share. */
   async #ask(): Promise<number> {
-    const now = this.#time.now();
+    const now = monotonicNow();
     // A 429 this process saw pauses it at once, before Redis has passed it on to the rest.
     if (this.#pausedUntil > now) return this.#pausedUntil - now;
     await this.#chargeSentAlone();
     const reply = await this.#link.run((c) => runScript(c, BUCKET, [this.#key], this.#args('take', 0)));
     if (Array.isArray(reply)) {
       const [granted, waitMicros, , rateMilli] = reply as number[];
-      this.#rate = (rateMilli ?? 0) / 1000 / this.#time.scale;
-      return granted === 1 ? 0 : ((waitMicros ?? 0) / 1000) * this.#time.scale;
+      this.#rate = (rateMilli ?? 0) / 1000 / this.#scale;
+      return granted === 1 ? 0 : (waitMicros ?? 0) / 1000;
     }
     return this.#takeAlone(now);
   }
@@ -141,12 +117,12 @@ class Lane {
     const share = this.#fleet.size;
     if (share !== this.#localShare) {
       this.#localShare = share;
-      this.#local = new LocalBucket(this.#limit / share);
+      this.#local = new LocalBucket(this.#realLimit / share);
     }
     const wait = this.#local.take(now);
     if (wait === 0) {
       this.#sentAlone.push(now);
-      if (this.#sentAlone.length > this.#limit * 2) this.#sentAlone.shift();
+      if (this.#sentAlone.length > this.#realLimit * 2) this.#sentAlone.shift();
     }
     return wait;
   }
@@ -154,7 +130,7 @@ class Lane {
   /** What this process sent alone in the last second still counts in the fleet's windows. */
   async #chargeSentAlone(): Promise<void> {
     if (this.#sentAlone.length === 0) return;
-    const since = this.#time.now() - 1000;
+    const since = monotonicNow() - 1000;
     const recent = this.#sentAlone.filter((at) => at > since).length;
     this.#sentAlone = [];
     if (recent > 0)
@@ -162,8 +138,7 @@ class Lane {
   }
 
   #args(op: string, arg: number): (string | number)[] {
-    const scale = this.#time.scale;
-    return [op, this.#limit * HEADROOM * scale, this.#limit * scale, arg];
+    return [op, this.#realLimit * HEADROOM, this.#realLimit, arg];
   }
 }
 
@@ -180,16 +155,17 @@ export class RedisBudget implements AccountBudget {
     queriesPerSecond: number;
     submitsPerSecond: number | undefined;
     fleet: FleetView;
-    time: FleetTime;
+    /** How much faster than real time DashScope's clock runs: 1, except in the fleet benchmark. */
+    scale: number;
   }) {
-    const { link, keyPrefix, fleet, time } = options;
+    const { link, keyPrefix, fleet, scale } = options;
     const closed = this.#closer.signal;
     this.#fleet = fleet;
-    this.#query = new Lane(link, `${keyPrefix}bucket:query`, options.queriesPerSecond, fleet, time, closed);
+    const lane = (kind: RequestKind, limit: number) =>
+      new Lane({ link, key: `${keyPrefix}bucket:${kind}`, limit, fleet, scale, closed });
+    this.#query = lane('query', options.queriesPerSecond);
     this.#submit =
-      options.submitsPerSecond === undefined
-        ? undefined
-        : new Lane(link, `${keyPrefix}bucket:submit`, options.submitsPerSecond, fleet, time, closed);
+      options.submitsPerSecond === undefined ? undefined : lane('submit', options.submitsPerSecond);
   }
 
   take(kind: RequestKind, signal?: AbortSignal): Promise<void> {

@@ -19,7 +19,6 @@ import { FleetLeader, type SweepingDetectorFactory } from './leader.js';
 import { RedisLink, type Warn } from './link.js';
 import { DetectorMirror } from './mirror.js';
 import { readStream } from './stream.js';
-import { type FleetTime, systemFleetTime } from './time.js';
 import { WatchRegistry } from './watches.js';
 
 /** Options of {@link createRedisCoordinator}. */
@@ -51,7 +50,8 @@ export interface RedisCoordinatorOptions {
 export interface CoordinatorInternals {
   /** The sweeping detector the leader (or a process cut off from Redis) runs. */
   detector: SweepingDetectorFactory;
-  time?: FleetTime | undefined;
+  /** How much faster than real time DashScope's clock runs (the fleet benchmark). Default 1. */
+  timeScale?: number | undefined;
 }
 
 /** Everything one process shares among the clients connected to its coordinator. */
@@ -75,7 +75,7 @@ export function buildRedisCoordinator(
   internals: CoordinatorInternals,
 ): Coordinator {
   const settings = checkOptions(options);
-  const time = internals.time ?? systemFleetTime;
+  const scale = internals.timeScale ?? 1;
   const contexts = new Set<CoordinatorContext>();
   let shared: Shared | undefined;
 
@@ -84,8 +84,8 @@ export function buildRedisCoordinator(
     const prefix = settings.keyPrefix;
     const warn: Warn = settings.onWarning;
     const link = new RedisLink(settings.redis, warn);
-    const fleet = new FleetMembership(link, `${prefix}fleet`, id, time);
-    const budget = new RedisBudget({ ...settings, link, keyPrefix: prefix, fleet, time });
+    const fleet = new FleetMembership(link, `${prefix}fleet`, id);
+    const budget = new RedisBudget({ ...settings, link, keyPrefix: prefix, fleet, scale });
     const keys = {
       expiry: `${prefix}watch:expiry`,
       submitted: `${prefix}watch:submitted`,
@@ -93,20 +93,15 @@ export function buildRedisCoordinator(
       lease: `${prefix}leader`,
       stream: `${prefix}ended`,
     };
-    const watches = new WatchRegistry(link, keys, time);
+    const watches = new WatchRegistry(link, keys);
     const listTasks = (): ListTasks | undefined => contexts.values().next().value?.listTasks;
     const leader = new FleetLeader({
       link,
       keys,
       id,
-      time,
       detector: internals.detector,
-      // The leader sweeps for everyone: it plans with the whole fleet's rate, not its share.
-      budget: {
-        take: (kind, signal) => budget.take(kind, signal),
-        throttled: (kind, retryAfterMs) => budget.throttled(kind, retryAfterMs),
-        queryRate: () => budget.fleetQueryRate(),
-      },
+      // The leader sweeps for everyone: it plans with the whole fleet's rate, not a share.
+      queriesPerSecond: settings.queriesPerSecond,
       listTasks,
     });
     const jobs =
@@ -118,7 +113,6 @@ export function buildRedisCoordinator(
             limit: settings.maxConcurrentJobs,
             owner: id,
             fleet,
-            time,
           });
     const stop = new AbortController();
     const reader = readStream(
@@ -131,7 +125,10 @@ export function buildRedisCoordinator(
       },
       stop.signal,
     );
-    const alone = detectAlone(link, watches, internals.detector, budget, listTasks);
+    // Cut off from Redis, a process sweeps for its own waits at its share of the rate.
+    const alone = detectAlone(link, watches, listTasks, (list) =>
+      internals.detector({ listTasks: list, queriesPerSecond: settings.queriesPerSecond / fleet.size }),
+    );
     return {
       link,
       fleet,
@@ -204,9 +201,8 @@ function clientDetector(watches: WatchRegistry): EndDetector {
 function detectAlone(
   link: RedisLink,
   watches: WatchRegistry,
-  detector: SweepingDetectorFactory,
-  budget: RedisBudget,
   listTasks: () => ListTasks | undefined,
+  detector: (listTasks: ListTasks) => EndDetector,
 ): { close(): Promise<void> } {
   let mirror: DetectorMirror | undefined;
   const sync = () => {
@@ -217,9 +213,7 @@ function detectAlone(
       void closing?.close();
       return;
     }
-    mirror ??= new DetectorMirror(detector({ listTasks: list, budget }), (sighting) =>
-      watches.sighted(sighting),
-    );
+    mirror ??= new DetectorMirror(detector(list), (sighting) => watches.sighted(sighting));
     mirror.sync([...watches.entries()].map(([taskId, { submittedAt }]) => [taskId, submittedAt] as const));
   };
   const offLink = link.onChange(sync);

@@ -5,7 +5,7 @@
  */
 import type { RedisLink } from './link.js';
 import { MEMBERS, runScript } from './scripts.js';
-import type { FleetTime } from './time.js';
+import { nap } from './time.js';
 
 /** A member missing heartbeats this long has left, ms (real time). */
 export const MEMBER_TTL_MS = 5_000;
@@ -17,15 +17,13 @@ export class FleetMembership {
   readonly #link: RedisLink;
   readonly #key: string;
   readonly #id: string;
-  readonly #time: FleetTime;
   readonly #stop = new AbortController();
   #size = 1;
 
-  constructor(link: RedisLink, key: string, id: string, time: FleetTime) {
+  constructor(link: RedisLink, key: string, id: string) {
     this.#link = link;
     this.#key = key;
     this.#id = id;
-    this.#time = time;
     void this.#loop();
   }
 
@@ -44,9 +42,7 @@ export class FleetMembership {
     await this.#link.settled();
     while (!this.#stop.signal.aborted) {
       await this.#beat('join');
-      await this.#time
-        .sleep(HEARTBEAT_MS * this.#time.scale, this.#stop.signal, false)
-        .catch(() => undefined);
+      await nap(HEARTBEAT_MS, this.#stop.signal, false).catch(() => undefined);
     }
   }
 

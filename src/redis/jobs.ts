@@ -6,9 +6,10 @@
  */
 import type { JobLimiter } from '../polling/ports.js';
 import type { FleetView } from './budget.js';
+import { WaitLine } from './line.js';
 import type { RedisLink } from './link.js';
 import { runScript, SLOTS } from './scripts.js';
-import type { FleetTime } from './time.js';
+import { nap } from './time.js';
 
 /** A slot whose holder stopped renewing it lapses after this long, ms (real time). */
 export const SLOT_TTL_MS = 15_000;
@@ -17,11 +18,6 @@ const RENEW_MS = 3_000;
 /** A waiter asks again this often when the fleet is full (another process may have freed one), ms. */
 const RETRY_MS = 250;
 
-interface Waiter {
-  grant(release: () => void): void;
-  fail(reason: unknown): void;
-}
-
 /** Fleet-wide job slots. */
 export class RedisJobLimiter implements JobLimiter {
   readonly #link: RedisLink;
@@ -29,9 +25,8 @@ export class RedisJobLimiter implements JobLimiter {
   readonly #limit: number;
   readonly #owner: string;
   readonly #fleet: FleetView;
-  readonly #time: FleetTime;
   readonly #closer = new AbortController();
-  readonly #queue: Waiter[] = [];
+  readonly #line = new WaitLine<() => void>();
   readonly #held = new Set<string>();
   #wake: AbortController | undefined;
   #pumping = false;
@@ -43,47 +38,27 @@ export class RedisJobLimiter implements JobLimiter {
     limit: number;
     owner: string;
     fleet: FleetView;
-    time: FleetTime;
   }) {
     this.#link = options.link;
     this.#key = options.key;
     this.#limit = options.limit;
     this.#owner = options.owner;
     this.#fleet = options.fleet;
-    this.#time = options.time;
     void this.#renewLoop();
   }
 
   acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closer.signal.aborted) return Promise.reject(this.#closer.signal.reason);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.#queue.indexOf(waiter);
-        if (index >= 0) this.#queue.splice(index, 1);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        grant: (release) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(release);
-        },
-        fail: (reason) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(reason);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#queue.push(waiter);
-      if (!this.#pumping) void this.#pump();
-    });
+    const acquired = this.#line.join(signal);
+    if (!this.#pumping) void this.#pump();
+    return acquired;
   }
 
   /** Releases every slot this process holds (best effort) and rejects the waiters. */
   async close(reason: unknown): Promise<void> {
     this.#closer.abort(reason);
     this.#wake?.abort();
-    for (const waiter of this.#queue.splice(0)) waiter.fail(reason);
+    this.#line.failAll(reason);
     const ids = [...this.#held];
     this.#held.clear();
     if (ids.length > 0)
@@ -93,16 +68,15 @@ export class RedisJobLimiter implements JobLimiter {
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      while (this.#queue.length > 0 && !this.#closer.signal.aborted) {
+      while (this.#line.length > 0 && !this.#closer.signal.aborted) {
         const id = `${this.#owner}:${this.#count++}`;
         if (await this.#tryAcquire(id)) {
-          const waiter = this.#queue.shift();
-          if (waiter) waiter.grant(this.#releaser(id));
-          else this.#release(id);
+          // Everyone may have left during the call: then the slot goes back at once.
+          if (!this.#line.serve(this.#releaser(id))) this.#release(id);
           continue;
         }
         this.#wake = new AbortController();
-        await this.#time.sleep(RETRY_MS * this.#time.scale, this.#wake.signal).catch(() => undefined);
+        await nap(RETRY_MS, this.#wake.signal, true).catch(() => undefined);
       }
     } finally {
       this.#pumping = false;
@@ -141,7 +115,7 @@ export class RedisJobLimiter implements JobLimiter {
   async #renewLoop(): Promise<void> {
     const stop = this.#closer.signal;
     while (!stop.aborted) {
-      await this.#time.sleep(RENEW_MS * this.#time.scale, stop, false).catch(() => undefined);
+      await nap(RENEW_MS, stop, false).catch(() => undefined);
       const ids = [...this.#held];
       if (ids.length > 0 && !stop.aborted) {
         await this.#link.run((c) =>

@@ -7,12 +7,13 @@
  * takes over. A paused leader that wakes after its lease lapsed stops at its next renewal; until then
  * it may sweep once more, which costs budget but never a wrong answer (statuses are facts).
  */
-import type { AccountBudget, EndDetector, ListTasks, TaskSighting } from '../polling/ports.js';
+import type { Logger } from '../index.js';
+import type { EndDetector, ListTasks, TaskSighting } from '../polling/ports.js';
 import type { RedisLink } from './link.js';
 import { DetectorMirror } from './mirror.js';
 import { LEASE, LIVE_WATCHES, runScript } from './scripts.js';
 import { publish } from './stream.js';
-import type { FleetTime } from './time.js';
+import { nap } from './time.js';
 import { formatStatus, type WatchKeys } from './watches.js';
 
 /** A leader that stops renewing loses the lease after this long, ms (real time). */
@@ -22,8 +23,16 @@ const RENEW_MS = 1_000;
 /** The status hash expires this long after its last write, ms. */
 const STATUS_TTL_MS = 60 * 60_000;
 
-/** Builds the sweeping detector a leader (or a process alone) uses. */
-export type SweepingDetectorFactory = (ports: { listTasks: ListTasks; budget: AccountBudget }) => EndDetector;
+/**
+ * Builds the sweeping detector a leader (or a process cut off from Redis) runs: the in-process one,
+ * pacing its sweeps for `queriesPerSecond` (the fleet's rate for a leader, a share for a process
+ * alone). Its list queries spend from the shared budget through the client's transport.
+ */
+export type SweepingDetectorFactory = (ports: {
+  listTasks: ListTasks;
+  queriesPerSecond: number;
+  logger?: Logger | undefined;
+}) => EndDetector;
 
 /** Keys of the leader's work. */
 export interface LeaderKeys extends WatchKeys {
@@ -36,9 +45,8 @@ export class FleetLeader {
   readonly #link: RedisLink;
   readonly #keys: LeaderKeys;
   readonly #id: string;
-  readonly #time: FleetTime;
   readonly #detector: SweepingDetectorFactory;
-  readonly #budget: AccountBudget;
+  readonly #queriesPerSecond: number;
   readonly #listTasks: () => ListTasks | undefined;
   readonly #stop = new AbortController();
   readonly #done: Promise<void>;
@@ -49,19 +57,17 @@ export class FleetLeader {
     link: RedisLink;
     keys: LeaderKeys;
     id: string;
-    time: FleetTime;
     detector: SweepingDetectorFactory;
-    /** The shared budget, planning at the whole fleet's rate: this sweep serves every process. */
-    budget: AccountBudget;
+    /** The whole fleet's rate: this sweep serves every process. */
+    queriesPerSecond: number;
     /** The list endpoint of a client still connected; undefined when none is. */
     listTasks: () => ListTasks | undefined;
   }) {
     this.#link = options.link;
     this.#keys = options.keys;
     this.#id = options.id;
-    this.#time = options.time;
     this.#detector = options.detector;
-    this.#budget = options.budget;
+    this.#queriesPerSecond = options.queriesPerSecond;
     this.#listTasks = options.listTasks;
     this.#done = this.#loop();
   }
@@ -87,14 +93,15 @@ export class FleetLeader {
         (await this.#link.run((c) => runScript(c, LEASE, [this.#keys.lease], [this.#id, LEASE_TTL_MS]))) ===
           1;
       if (held && listTasks !== undefined && !stop.aborted) {
-        this.#mirror ??= new DetectorMirror(this.#detector({ listTasks, budget: this.#budget }), (sighting) =>
-          this.#publish(sighting),
+        this.#mirror ??= new DetectorMirror(
+          this.#detector({ listTasks, queriesPerSecond: this.#queriesPerSecond }),
+          (sighting) => this.#publish(sighting),
         );
         await this.#sync(this.#mirror);
       } else {
         await this.#resign();
       }
-      await this.#time.sleep(RENEW_MS * this.#time.scale, stop, false).catch(() => undefined);
+      await nap(RENEW_MS, stop, false).catch(() => undefined);
     }
     await this.#resign();
     await this.#link.run(async (c) => {

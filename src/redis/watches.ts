@@ -7,7 +7,7 @@
 import type { EndDetector, TaskSighting } from '../polling/ports.js';
 import type { RedisLink } from './link.js';
 import { runScript, WATCHES } from './scripts.js';
-import type { FleetTime } from './time.js';
+import { nap } from './time.js';
 
 /** A watch whose process stopped renewing it lapses after this long, ms (real time). */
 export const WATCH_TTL_MS = 10_000;
@@ -38,15 +38,13 @@ interface Watched {
 export class WatchRegistry implements EndDetector {
   readonly #link: RedisLink;
   readonly #keys: WatchKeys;
-  readonly #time: FleetTime;
   readonly #watched = new Map<string, Watched>();
   readonly #closer = new AbortController();
   readonly #changeListeners = new Set<() => void>();
 
-  constructor(link: RedisLink, keys: WatchKeys, time: FleetTime) {
+  constructor(link: RedisLink, keys: WatchKeys) {
     this.#link = link;
     this.#keys = keys;
-    this.#time = time;
     void this.#renewLoop();
   }
 
@@ -135,7 +133,7 @@ export class WatchRegistry implements EndDetector {
   async #renewLoop(): Promise<void> {
     const stop = this.#closer.signal;
     while (!stop.aborted) {
-      await this.#time.sleep(RENEW_MS * this.#time.scale, stop, false).catch(() => undefined);
+      await nap(RENEW_MS, stop, false).catch(() => undefined);
       if (stop.aborted) break;
       const ids = [...this.#watched.keys()];
       for (let i = 0; i < ids.length; i += CHUNK) await this.#register(ids.slice(i, i + CHUNK));

@@ -5,7 +5,7 @@
 import type { TaskListQuery } from '../../src/endpoints.js';
 import { listTasks as listEndpoint } from '../../src/endpoints.js';
 import { formatListTime } from '../../src/polling/estimator.js';
-import type { AccountBudget, EndDetector, ListTasks, TaskSighting } from '../../src/polling/ports.js';
+import type { EndDetector, ListTasks, TaskSighting } from '../../src/polling/ports.js';
 import { Transport } from '../../src/transport.js';
 
 export const API_KEY = 'sk-test-0123456789abcdef';
@@ -30,7 +30,7 @@ export function emulatorList(baseURL: string): { listTasks: ListTasks; close(): 
 /** Lists page 1 of every status every `everyMs` while anything is watched; reports status changes. */
 export function plainSweeper(everyMs = 100) {
   let sweeps = 0;
-  const factory = ({ listTasks, budget }: { listTasks: ListTasks; budget: AccountBudget }): EndDetector => {
+  const factory = ({ listTasks }: { listTasks: ListTasks }): EndDetector => {
     const watched = new Map<
       string,
       { submittedAt: number; status?: string; on: (s: TaskSighting) => void }
@@ -41,7 +41,6 @@ export function plainSweeper(everyMs = 100) {
         await new Promise((resolve) => setTimeout(resolve, everyMs));
         if (watched.size === 0 || stop.signal.aborted) continue;
         try {
-          await budget.take('query', stop.signal);
           const oldest = Math.min(...[...watched.values()].map((w) => w.submittedAt));
           sweeps++;
           const page = await listTasks(
