@@ -38,11 +38,11 @@ const mswByRequireInCjs: EsbuildPlugin = {
   },
 };
 
-// Three library entries (ESM + CJS, each with its own .d.ts/.d.cts) and two bins.
+// Four library entries (ESM + CJS, each with its own .d.ts/.d.cts) and two bins.
 // The bins are ESM only: they are run by node, never imported.
-// `ai-sdk` imports the main entry by the package's own name, kept external: at run time Node resolves it
+// `ai-sdk` and `redis` import the main entry by the package's own name, kept external: at run time Node resolves it
 // to dist/index.{js,cjs} (a package may import itself by name), so the error classes a user imports
-// from 'dashscope-liveportrait' are the ones the AI SDK model throws, and a client passed in is the
+// from 'dashscope-liveportrait' are the ones the AI SDK model (or the Redis coordinator) throws, and a client passed in is the
 // same class, not a bundled copy.
 export default defineConfig([
   {
@@ -50,8 +50,10 @@ export default defineConfig([
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
       'ai-sdk/index': 'src/ai-sdk/index.ts',
+      'redis/index': 'src/redis/index.ts',
     },
-    external: ['dashscope-liveportrait'],
+    // ioredis is the optional peer of ./redis: imported, never bundled.
+    external: ['dashscope-liveportrait', 'ioredis'],
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,

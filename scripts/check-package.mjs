@@ -23,7 +23,8 @@ const NAME = pkg.name;
 const MAIN_EXPORTS = ['LivePortraitClient', 'generateVideo', 'LivePortraitError'];
 const TESTING_EXPORTS = ['startEmulator', 'createEmulatorDispatcher'];
 const AI_SDK_EXPORTS = ['createLivePortrait'];
-const TYPED_EXPORTS = [...MAIN_EXPORTS, ...TESTING_EXPORTS, ...AI_SDK_EXPORTS];
+const REDIS_EXPORTS = ['createRedisCoordinator'];
+const TYPED_EXPORTS = [...MAIN_EXPORTS, ...TESTING_EXPORTS, ...AI_SDK_EXPORTS, ...REDIS_EXPORTS];
 // Which source each built bin comes from (tsup.config.ts), to say what is missing when a bin is.
 const BIN_SOURCES = { 'dist/cli.js': 'src/cli/main.ts', 'dist/emulator.js': 'src/testing/bin.ts' };
 // What may ship. Anything else in the tarball is a leak of the repo (tests, sources, assets, secrets).
@@ -269,18 +270,32 @@ async function main() {
   // `ai` unpinned: what npm picks on this Node is what a user gets (6 on Node 20, 7 on Node >= 22).
   // The MCP SDK at the version this repo tests with (its optional peer range starts there).
   const mcpSdk = `@modelcontextprotocol/sdk@${pkg.devDependencies['@modelcontextprotocol/sdk']}`;
-  await check('install msw@2, ai and the MCP SDK, the optional peers of ./testing, ./ai-sdk and mcp', () => {
-    const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'msw@2', 'ai', mcpSdk];
-    const r = run(npm, args, { cwd: consumer });
-    if (r.status !== 0) throw new CheckFailed(`npm install exited ${r.status}`, quiet(r.out));
-    installed = true;
-    return quiet(r.out).trim().split('\n').filter(Boolean).at(-1);
-  });
+  await check(
+    'install msw@2, ai, ioredis@6 and the MCP SDK, the optional peers of ./testing, ./ai-sdk, ./redis and mcp',
+    () => {
+      const args = [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        tarball,
+        'msw@2',
+        'ai',
+        'ioredis@6',
+        mcpSdk,
+      ];
+      const r = run(npm, args, { cwd: consumer });
+      if (r.status !== 0) throw new CheckFailed(`npm install exited ${r.status}`, quiet(r.out));
+      installed = true;
+      return quiet(r.out).trim().split('\n').filter(Boolean).at(-1);
+    },
+  );
 
   for (const [spec, names] of [
     [NAME, MAIN_EXPORTS],
     [`${NAME}/testing`, TESTING_EXPORTS],
     [`${NAME}/ai-sdk`, AI_SDK_EXPORTS],
+    [`${NAME}/redis`, REDIS_EXPORTS],
   ]) {
     for (const kind of ['import', 'require']) {
       const name = `${kind}('${spec}') gives ${names.join(', ')}`;
