@@ -511,6 +511,7 @@ function checkTypes() {
     `import { ${MAIN_EXPORTS.join(', ')}, VERSION } from '${NAME}';\n` +
     `import { ${TESTING_EXPORTS.join(', ')} } from '${NAME}/testing';\n` +
     `import { ${AI_SDK_EXPORTS.join(', ')} } from '${NAME}/ai-sdk';\n` +
+    `import { ${REDIS_EXPORTS.join(', ')} } from '${NAME}/redis';\n` +
     `${from}\n` +
     `type IsAny<T> = 0 extends 1 & T ? true : false;\n` +
     `const notAny: [${TYPED_EXPORTS.map((n) => `IsAny<typeof ${n}>`).join(', ')}] = [${TYPED_EXPORTS.map(() => 'false').join(', ')}];\n` +
