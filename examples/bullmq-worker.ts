@@ -75,7 +75,10 @@ export interface PortraitWorkerOptions {
 }
 
 /** A worker and the client it uses; `close()` stops both. */
-export function startPortraitWorker(options: PortraitWorkerOptions): { worker: Worker; close(): Promise<void> } {
+export function startPortraitWorker(options: PortraitWorkerOptions): {
+  worker: Worker;
+  close(): Promise<void>;
+} {
   // BullMQ's blocking connection must wait forever (maxRetriesPerRequest: null); the coordinator
   // opens its own, with short timeouts, from the same client's settings.
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });

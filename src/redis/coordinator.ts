@@ -4,7 +4,7 @@
  * first connect opens them, the last close ends them.
  */
 import type { Redis } from 'ioredis';
-import { ConfigurationError } from '../index.js';
+import { ConfigurationError, createLocalCoordinator, type Time } from '../index.js';
 import type {
   Coordination,
   Coordinator,
@@ -48,8 +48,10 @@ export interface RedisCoordinatorOptions {
 
 /** What tests and the benchmark may replace; not public. */
 export interface CoordinatorInternals {
-  /** The sweeping detector the leader (or a process cut off from Redis) runs. */
-  detector: SweepingDetectorFactory;
+  /** The sweeping detector the leader (or a process cut off from Redis) runs. Default: the in-process one. */
+  detector?: SweepingDetectorFactory | undefined;
+  /** The clocks the sweeps and the clients' waits run on (a scaled clock in the benchmark). */
+  time?: Time | undefined;
   /** How much faster than real time DashScope's clock runs (the fleet benchmark). Default 1. */
   timeScale?: number | undefined;
 }
@@ -58,6 +60,7 @@ export interface CoordinatorInternals {
 interface Shared {
   link: RedisLink;
   fleet: FleetMembership;
+  alone: AloneDetection;
   budget: RedisBudget;
   jobs: RedisJobLimiter | undefined;
   watches: WatchRegistry;
@@ -72,10 +75,17 @@ const DEFAULT_PREFIX = 'dashscope-liveportrait:';
 /** Checks the options and builds the coordinator; see `createRedisCoordinator` for the public one. */
 export function buildRedisCoordinator(
   options: RedisCoordinatorOptions,
-  internals: CoordinatorInternals,
+  internals: CoordinatorInternals = {},
 ): Coordinator {
   const settings = checkOptions(options);
   const scale = internals.timeScale ?? 1;
+  const { time } = internals;
+  // The in-process sweep, paced for the rate it is given; its list queries spend from the shared
+  // budget through the client's transport.
+  const sweeper: SweepingDetectorFactory =
+    internals.detector ??
+    (({ listTasks, queriesPerSecond, logger }) =>
+      createLocalCoordinator({ queriesPerSecond, time }).connect({ listTasks, logger }).detector);
   const contexts = new Set<CoordinatorContext>();
   let shared: Shared | undefined;
 
@@ -84,7 +94,7 @@ export function buildRedisCoordinator(
     const prefix = settings.keyPrefix;
     const warn: Warn = settings.onWarning;
     const link = new RedisLink(settings.redis, warn);
-    const fleet = new FleetMembership(link, `${prefix}fleet`, id);
+    const fleet = new FleetMembership(link, { members: `${prefix}fleet`, backstop: `${prefix}backstop` }, id);
     const budget = new RedisBudget({ ...settings, link, keyPrefix: prefix, fleet, scale });
     const keys = {
       expiry: `${prefix}watch:expiry`,
@@ -92,6 +102,7 @@ export function buildRedisCoordinator(
       status: `${prefix}watch:status`,
       lease: `${prefix}leader`,
       stream: `${prefix}ended`,
+      backstop: `${prefix}backstop`,
     };
     const watches = new WatchRegistry(link, keys);
     const listTasks = (): ListTasks | undefined => contexts.values().next().value?.listTasks;
@@ -99,7 +110,7 @@ export function buildRedisCoordinator(
       link,
       keys,
       id,
-      detector: internals.detector,
+      detector: sweeper,
       // The leader sweeps for everyone: it plans with the whole fleet's rate, not a share.
       queriesPerSecond: settings.queriesPerSecond,
       listTasks,
@@ -127,11 +138,12 @@ export function buildRedisCoordinator(
     );
     // Cut off from Redis, a process sweeps for its own waits at its share of the rate.
     const alone = detectAlone(link, watches, listTasks, (list) =>
-      internals.detector({ listTasks: list, queriesPerSecond: settings.queriesPerSecond / fleet.size }),
+      sweeper({ listTasks: list, queriesPerSecond: settings.queriesPerSecond / fleet.size }),
     );
     return {
       link,
       fleet,
+      alone,
       budget,
       jobs,
       watches,
@@ -154,12 +166,13 @@ export function buildRedisCoordinator(
       contexts.add(context);
       shared ??= open();
       const current = shared;
-      const detector = clientDetector(current.watches);
+      const detector = clientDetector(current);
       let closing: Promise<void> | undefined;
       return {
         budget: current.budget,
         detector,
         jobs: current.jobs ?? { acquire: unlimited },
+        time,
         close() {
           closing ??= (async () => {
             await detector.close();
@@ -176,9 +189,15 @@ export function buildRedisCoordinator(
 }
 
 /** One client's view of the shared watches: closing it ends that client's watches only. */
-function clientDetector(watches: WatchRegistry): EndDetector {
+function clientDetector({ watches, alone, fleet, leader }: Shared): EndDetector {
   const mine = new Set<() => void>();
   return {
+    // Alone, this process's own sweep decides; else the leader's note (0 while no leader sweeps).
+    backstopMs: () => alone.backstopMs() ?? fleet.backstopMs,
+    missed(taskId, endedAt) {
+      leader.missed(taskId, endedAt);
+      alone.missed(taskId, endedAt);
+    },
     watch(taskId, submittedAt, onSighting) {
       const unwatch = watches.watch(taskId, submittedAt, onSighting);
       const stop = () => {
@@ -198,12 +217,19 @@ function clientDetector(watches: WatchRegistry): EndDetector {
  * While Redis is unreachable no leader can serve this process: it sweeps for its own waits, on its
  * local share of the budget, until Redis returns.
  */
+interface AloneDetection {
+  /** The own sweep's backstop; undefined while Redis is up (the fleet's leader serves). */
+  backstopMs(): number | undefined;
+  missed(taskId: string, endedAt: number | undefined): void;
+  close(): Promise<void>;
+}
+
 function detectAlone(
   link: RedisLink,
   watches: WatchRegistry,
   listTasks: () => ListTasks | undefined,
   detector: (listTasks: ListTasks) => EndDetector,
-): { close(): Promise<void> } {
+): AloneDetection {
   let mirror: DetectorMirror | undefined;
   const sync = () => {
     const list = listTasks();
@@ -220,6 +246,8 @@ function detectAlone(
   const offWatches = watches.onChange(sync);
   void link.settled().then(sync);
   return {
+    backstopMs: () => mirror?.backstopMs(),
+    missed: (taskId, endedAt) => mirror?.missed(taskId, endedAt),
     async close() {
       offLink();
       offWatches();

@@ -18,11 +18,14 @@ export class FleetMembership {
   readonly #key: string;
   readonly #id: string;
   readonly #stop = new AbortController();
+  readonly #backstopKey: string;
   #size = 1;
+  #backstopMs = 0;
 
-  constructor(link: RedisLink, key: string, id: string) {
+  constructor(link: RedisLink, keys: { members: string; backstop: string }, id: string) {
     this.#link = link;
-    this.#key = key;
+    this.#key = keys.members;
+    this.#backstopKey = keys.backstop;
     this.#id = id;
     void this.#loop();
   }
@@ -30,6 +33,14 @@ export class FleetMembership {
   /** Live members, this one included; the last count seen while Redis is away. At least 1. */
   get size(): number {
     return this.#size;
+  }
+
+  /**
+   * How long a watched wait may go without its own poll while the leader sweeps for it, ms, as the
+   * leader last noted it (the note lapses when the leader does); 0 when no leader sweeps.
+   */
+  get backstopMs(): number {
+    return this.#link.up ? this.#backstopMs : 0;
   }
 
   /** Leaves the fleet (best effort) and stops the heartbeat. */
@@ -47,9 +58,12 @@ export class FleetMembership {
   }
 
   async #beat(op: 'join' | 'leave'): Promise<void> {
-    const count = await this.#link.run((c) =>
-      runScript(c, MEMBERS, [this.#key], [this.#id, MEMBER_TTL_MS, op]),
+    const reply = await this.#link.run((c) =>
+      runScript(c, MEMBERS, [this.#key, this.#backstopKey], [this.#id, MEMBER_TTL_MS, op]),
     );
-    if (typeof count === 'number' && op === 'join') this.#size = Math.max(1, count);
+    if (!Array.isArray(reply) || op !== 'join') return;
+    const [count, backstopMs] = reply as number[];
+    this.#size = Math.max(1, count ?? 1);
+    this.#backstopMs = backstopMs ?? 0;
   }
 }

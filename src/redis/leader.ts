@@ -20,6 +20,8 @@ import { formatStatus, type WatchKeys } from './watches.js';
 export const LEASE_TTL_MS = 5_000;
 /** The lease is renewed, or asked for, this often; the leader re-reads the watches as often, ms. */
 const RENEW_MS = 1_000;
+/** The backstop note lapses this long after the leader's last renewal, ms (real time). */
+const BACKSTOP_NOTE_MS = 3_000;
 /** The status hash expires this long after its last write, ms. */
 const STATUS_TTL_MS = 60 * 60_000;
 
@@ -38,6 +40,8 @@ export type SweepingDetectorFactory = (ports: {
 export interface LeaderKeys extends WatchKeys {
   lease: string;
   stream: string;
+  /** The leader's backstop note: set while it sweeps, lapsing soon after it stops renewing it. */
+  backstop: string;
 }
 
 /** Runs for the coordinator's life: asks for the lease, and sweeps while it holds it. */
@@ -77,6 +81,11 @@ export class FleetLeader {
     return this.#mirror !== undefined;
   }
 
+  /** A wait of this process found an end before any sweep: tell the sweep, if it is ours. */
+  missed(taskId: string, endedAt: number | undefined): void {
+    this.#mirror?.missed(taskId, endedAt);
+  }
+
   /** Stops sweeping and gives the lease up so another process takes over at once. */
   async close(): Promise<void> {
     this.#stop.abort();
@@ -104,8 +113,9 @@ export class FleetLeader {
       await nap(RENEW_MS, stop, false).catch(() => undefined);
     }
     await this.#resign();
+    // Hand over at once rather than after the lease lapses.
     await this.#link.run(async (c) => {
-      if ((await c.get(this.#keys.lease)) === this.#id) await c.del(this.#keys.lease);
+      if ((await c.get(this.#keys.lease)) === this.#id) await c.del(this.#keys.lease, this.#keys.backstop);
     });
   }
 
@@ -123,6 +133,12 @@ export class FleetLeader {
     const live: [string, number][] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) live.push([String(flat[i]), Number(flat[i + 1])]);
     mirror.sync(live);
+    // Waits of every process learn from this note how rarely they need to poll on their own.
+    const backstopMs = mirror.backstopMs();
+    await this.#link.run(async (c) => {
+      if (backstopMs > 0) await c.set(this.#keys.backstop, Math.round(backstopMs), 'PX', BACKSTOP_NOTE_MS);
+      else await c.del(this.#keys.backstop);
+    });
     const liveIds = new Set(live.map(([taskId]) => taskId));
     await this.#link.run(async (c) => {
       const stale = (await c.hkeys(status)).filter((taskId) => !liveIds.has(taskId));

@@ -33,6 +33,16 @@ export class DetectorMirror {
     return dropped;
   }
 
+  /** The detector's backstop: how long a watched wait may go without its own poll. */
+  backstopMs(): number {
+    return this.#detector.backstopMs();
+  }
+
+  /** A wait's poll found an end before the sweep did. */
+  missed(taskId: string, endedAt: number | undefined): void {
+    if (this.#watching.has(taskId)) this.#detector.missed(taskId, endedAt);
+  }
+
   async close(): Promise<void> {
     for (const unwatch of this.#watching.values()) unwatch();
     this.#watching.clear();

@@ -82,7 +82,8 @@ return { granted, math.floor(wait), now, math.floor(rate * 1000) }`);
 
 /**
  * Fleet membership: a sorted set of member ids scored by when they expire (Redis clock, ms).
- * KEYS[1] members; ARGV: member, ttl ms, op (join | leave). Returns the live members after pruning.
+ * KEYS[1] members, KEYS[2] the leader's backstop note; ARGV: member, ttl ms, op (join | leave).
+ * Returns { live members after pruning, the leader's backstop ms (0: it does not sweep) }.
  */
 export const MEMBERS = script(`${NOW}
 local ms = math.floor(now / 1000)
@@ -90,7 +91,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms)
 if ARGV[3] == 'leave' then redis.call('ZREM', KEYS[1], ARGV[1])
 else redis.call('ZADD', KEYS[1], ms + tonumber(ARGV[2]), ARGV[1]) end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
-return redis.call('ZCARD', KEYS[1])`);
+return { redis.call('ZCARD', KEYS[1]), tonumber(redis.call('GET', KEYS[2]) or '0') }`);
 
 /**
  * Job slots (`maxConcurrentJobs`): a sorted set of slot ids scored by when they expire (Redis clock,

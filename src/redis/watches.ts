@@ -1,10 +1,10 @@
 /**
  * The waits of this process, as the fleet sees them: each watched task is registered in Redis with a
  * heartbeat (a crashed process's entries lapse after {@link WATCH_TTL_MS}), and the statuses the
- * leader publishes on the stream reach the waits through here. This is the `EndDetector` port a
- * client of the fleet talks to; the leader's sweep (leader.ts) is what fills the stream.
+ * leader publishes on the stream reach the waits through here. The `EndDetector` a client of the
+ * fleet talks to is built on it (coordinator.ts); the leader's sweep (leader.ts) fills the stream.
  */
-import type { EndDetector, TaskSighting } from '../polling/ports.js';
+import type { TaskSighting } from '../polling/ports.js';
 import type { RedisLink } from './link.js';
 import { runScript, WATCHES } from './scripts.js';
 import { nap } from './time.js';
@@ -35,7 +35,7 @@ interface Watched {
 }
 
 /** The watches of one process, shared by every client connected to its coordinator. */
-export class WatchRegistry implements EndDetector {
+export class WatchRegistry {
   readonly #link: RedisLink;
   readonly #keys: WatchKeys;
   readonly #watched = new Map<string, Watched>();

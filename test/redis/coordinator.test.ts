@@ -199,6 +199,7 @@ describe('Redis trouble', () => {
     const keys = (await connection.keys(`${keyPrefix}*`)).sort();
     expect(keys).toEqual(
       [
+        'backstop',
         'bucket:query',
         'bucket:submit',
         'ended',

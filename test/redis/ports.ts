@@ -2,10 +2,9 @@
  * Port-level helpers of the fleet tests: the list endpoint of a real emulator as a `ListTasks`, and
  * a plain sweeping detector standing in for the in-process one where a test only needs "some sweep".
  */
-import type { TaskListQuery } from '../../src/endpoints.js';
 import { listTasks as listEndpoint } from '../../src/endpoints.js';
-import { formatListTime } from '../../src/polling/estimator.js';
-import type { EndDetector, ListTasks, TaskSighting } from '../../src/polling/ports.js';
+import { formatListTime } from '../../src/internal/time.js';
+import type { EndDetector, ListTasks, TaskListQuery, TaskSighting } from '../../src/polling/ports.js';
 import { Transport } from '../../src/transport.js';
 
 export const API_KEY = 'sk-test-0123456789abcdef';
@@ -65,8 +64,12 @@ export function plainSweeper(everyMs = 100) {
     return {
       watch(taskId, submittedAt, onSighting) {
         watched.set(taskId, { submittedAt, on: onSighting });
-        return () => watched.delete(taskId);
+        return () => {
+          watched.delete(taskId);
+        };
       },
+      backstopMs: () => (watched.size > 0 ? 60_000 : 0),
+      missed: () => {},
       async close() {
         stop.abort();
       },
