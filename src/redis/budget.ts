@@ -79,7 +79,9 @@ class Lane {
     const realMs = retryAfterMs / this.#scale;
     this.#pausedUntil = Math.max(this.#pausedUntil, now + realMs);
     this.#local.throttled(now, realMs);
-    void this.#link.run((c) => runScript(c, BUCKET, [this.#key], this.#args('throttle', realMs)));
+    void this.#link
+      .run((c) => runScript(c, BUCKET, [this.#key], this.#args('throttle', realMs)))
+      .then((reply) => this.#noteRate(reply));
   }
 
   /** Grants to the head of the line, one at a time, until the line is empty. */
@@ -106,11 +108,16 @@ class Lane {
     await this.#chargeSentAlone();
     const reply = await this.#link.run((c) => runScript(c, BUCKET, [this.#key], this.#args('take', 0)));
     if (Array.isArray(reply)) {
-      const [granted, waitMicros, , rateMilli] = reply as number[];
-      this.#rate = (rateMilli ?? 0) / 1000 / this.#scale;
+      this.#noteRate(reply);
+      const [granted, waitMicros] = reply as number[];
       return granted === 1 ? 0 : (waitMicros ?? 0) / 1000;
     }
     return this.#takeAlone(now);
+  }
+
+  /** The fleet's rate from a bucket reply (its fourth field, per real second × 1000). */
+  #noteRate(reply: unknown): void {
+    if (Array.isArray(reply)) this.#rate = Number(reply[3] ?? 0) / 1000 / this.#scale;
   }
 
   #takeAlone(now: number): number {

@@ -4,7 +4,7 @@
  * first connect opens them, the last close ends them.
  */
 import type { Redis } from 'ioredis';
-import { ConfigurationError, createLocalCoordinator, type Time } from '../index.js';
+import { AbortError, ConfigurationError, createLocalCoordinator, type Time } from '../index.js';
 import type {
   Coordination,
   Coordinator,
@@ -115,6 +115,8 @@ export function buildRedisCoordinator(
       queriesPerSecond: settings.queriesPerSecond,
       listTasks,
     });
+    // A new wait here is swept from now if this process leads, not from the next renewal.
+    watches.onChange(() => leader.poke());
     const jobs =
       settings.maxConcurrentJobs === undefined
         ? undefined
@@ -151,7 +153,9 @@ export function buildRedisCoordinator(
       stop,
       reader,
       async close() {
-        const reason = new ConfigurationError('The Redis coordinator was closed');
+        const reason = new AbortError(
+          'The client was closed while waiting for the account budget or a job slot',
+        );
         stop.abort(reason);
         budget.close(reason);
         await Promise.all([leader.close(), alone.close(), watches.close(), jobs?.close(reason), reader]);
@@ -192,8 +196,8 @@ export function buildRedisCoordinator(
 function clientDetector({ watches, alone, fleet, leader }: Shared): EndDetector {
   const mine = new Set<() => void>();
   return {
-    // Alone, this process's own sweep decides; else the leader's note (0 while no leader sweeps).
-    backstopMs: () => alone.backstopMs() ?? fleet.backstopMs,
+    // Alone, this process's own sweep decides; else the leader's (its note, when another leads).
+    backstopMs: () => alone.backstopMs() ?? leader.backstopMs() ?? fleet.backstopMs,
     missed(taskId, endedAt) {
       leader.missed(taskId, endedAt);
       alone.missed(taskId, endedAt);

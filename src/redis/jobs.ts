@@ -62,7 +62,7 @@ export class RedisJobLimiter implements JobLimiter {
     const ids = [...this.#held];
     this.#held.clear();
     if (ids.length > 0)
-      await this.#link.run((c) => runScript(c, SLOTS, [this.#key], ['release', 0, 0, ...ids]));
+      await this.#link.run((c) => runScript(c, SLOTS, [this.#key], ['release', 0, SLOT_TTL_MS, ...ids]));
   }
 
   async #pump(): Promise<void> {
@@ -106,7 +106,7 @@ export class RedisJobLimiter implements JobLimiter {
 
   #release(id: string): void {
     this.#held.delete(id);
-    void this.#link.run((c) => runScript(c, SLOTS, [this.#key], ['release', 0, 0, id]));
+    void this.#link.run((c) => runScript(c, SLOTS, [this.#key], ['release', 0, SLOT_TTL_MS, id]));
     // A slot of this process is free: its head need not wait for the next retry.
     this.#wake?.abort();
   }

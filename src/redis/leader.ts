@@ -56,6 +56,7 @@ export class FleetLeader {
   readonly #done: Promise<void>;
   #mirror: DetectorMirror | undefined;
   #pending: TaskSighting[] = [];
+  #nap: AbortController | undefined;
 
   constructor(options: {
     link: RedisLink;
@@ -81,6 +82,16 @@ export class FleetLeader {
     return this.#mirror !== undefined;
   }
 
+  /** The own sweep's backstop while this process leads; undefined otherwise. */
+  backstopMs(): number | undefined {
+    return this.#mirror?.backstopMs();
+  }
+
+  /** The watches changed here: re-read them now rather than at the next renewal. */
+  poke(): void {
+    this.#nap?.abort();
+  }
+
   /** A wait of this process found an end before any sweep: tell the sweep, if it is ours. */
   missed(taskId: string, endedAt: number | undefined): void {
     this.#mirror?.missed(taskId, endedAt);
@@ -89,6 +100,7 @@ export class FleetLeader {
   /** Stops sweeping and gives the lease up so another process takes over at once. */
   async close(): Promise<void> {
     this.#stop.abort();
+    this.#nap?.abort();
     await this.#done;
   }
 
@@ -110,7 +122,8 @@ export class FleetLeader {
       } else {
         await this.#resign();
       }
-      await nap(RENEW_MS, stop, false).catch(() => undefined);
+      this.#nap = new AbortController();
+      if (!stop.aborted) await nap(RENEW_MS, this.#nap.signal, false).catch(() => undefined);
     }
     await this.#resign();
     // Hand over at once rather than after the lease lapses.
