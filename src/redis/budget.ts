@@ -7,7 +7,7 @@
  * Redis returns. Everything here runs in real time, like Redis's clock; only rates and Retry-After
  * are converted when DashScope's clock runs faster (the benchmark's `scale`).
  */
-import type { AccountBudget, RequestKind } from '../polling/ports.js';
+import type { AccountBudget, RequestKind } from 'dashscope-liveportrait';
 import { HEADROOM, LocalBucket } from './bucket.js';
 import { WaitLine } from './line.js';
 import type { RedisLink } from './link.js';

@@ -3,15 +3,16 @@
  * option. Clients connecting to it share its connections, budget lanes, watches and job slots; the
  * first connect opens them, the last close ends them.
  */
-import type { Redis } from 'ioredis';
-import { AbortError, ConfigurationError, createLocalCoordinator, type Time } from '../index.js';
+
 import type {
   Coordination,
   Coordinator,
   CoordinatorContext,
   EndDetector,
   ListTasks,
-} from '../polling/ports.js';
+} from 'dashscope-liveportrait';
+import { AbortError, ConfigurationError, createLocalCoordinator, type Time } from 'dashscope-liveportrait';
+import type { Redis } from 'ioredis';
 import { RedisBudget } from './budget.js';
 import { FleetMembership } from './fleet.js';
 import { RedisJobLimiter } from './jobs.js';

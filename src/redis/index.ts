@@ -10,7 +10,7 @@
  *
  * Needs the optional peer dependency `ioredis` (5.4 or 6). The main entry of the package never loads it.
  */
-import type { Coordinator } from '../index.js';
+import type { Coordinator } from 'dashscope-liveportrait';
 import { buildRedisCoordinator, type RedisCoordinatorOptions } from './coordinator.js';
 
 export type { RedisCoordinatorOptions } from './coordinator.js';

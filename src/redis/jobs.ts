@@ -4,7 +4,7 @@
  * {@link SLOT_TTL_MS}. Waiters of one process queue here and only the head asks Redis. While Redis is
  * away a process may hold its share of the limit (the limit divided by the fleet size last seen).
  */
-import type { JobLimiter } from '../polling/ports.js';
+import type { JobLimiter } from 'dashscope-liveportrait';
 import type { FleetView } from './budget.js';
 import { WaitLine } from './line.js';
 import type { RedisLink } from './link.js';

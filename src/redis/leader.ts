@@ -7,8 +7,7 @@
  * takes over. A paused leader that wakes after its lease lapsed stops at its next renewal; until then
  * it may sweep once more, which costs budget but never a wrong answer (statuses are facts).
  */
-import type { Logger } from '../index.js';
-import type { EndDetector, ListTasks, TaskSighting } from '../polling/ports.js';
+import type { EndDetector, ListTasks, Logger, TaskSighting } from 'dashscope-liveportrait';
 import type { RedisLink } from './link.js';
 import { DetectorMirror } from './mirror.js';
 import { LEASE, LIVE_WATCHES, runScript } from './scripts.js';

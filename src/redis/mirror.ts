@@ -2,7 +2,7 @@
  * Keeps a sweeping `EndDetector` (the in-process one) watching exactly a given set of tasks. The
  * leader mirrors the fleet's watches into it; a process cut off from Redis mirrors its own.
  */
-import type { EndDetector, TaskSighting } from '../polling/ports.js';
+import type { EndDetector, TaskSighting } from 'dashscope-liveportrait';
 
 export class DetectorMirror {
   readonly #detector: EndDetector;

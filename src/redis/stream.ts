@@ -4,8 +4,9 @@
  * connection reads on from the last id it saw, so it misses nothing that is still in the stream.
  * The leader trims it (`MAXLEN ~`) and it expires when nobody publishes for an hour.
  */
+
+import type { TaskSighting } from 'dashscope-liveportrait';
 import type { Redis } from 'ioredis';
-import type { TaskSighting } from '../polling/ports.js';
 import { openConnection, type RedisSource } from './link.js';
 import { formatStatus, parseStatus } from './watches.js';
 

@@ -4,7 +4,7 @@
  * leader publishes on the stream reach the waits through here. The `EndDetector` a client of the
  * fleet talks to is built on it (coordinator.ts); the leader's sweep (leader.ts) fills the stream.
  */
-import type { TaskSighting } from '../polling/ports.js';
+import type { TaskSighting } from 'dashscope-liveportrait';
 import type { RedisLink } from './link.js';
 import { runScript, WATCHES } from './scripts.js';
 import { nap } from './time.js';
