@@ -37,7 +37,11 @@ export interface RedisCoordinatorOptions {
    * per account: lower it by what other users of the account send. Default 20.
    */
   queriesPerSecond?: number | undefined;
-  /** Submits per second for the whole fleet. Default: not limited here. */
+  /**
+   * Submits per second for the whole fleet. DashScope does not document this limit; 10/s is what
+   * its testing emulator enforces and what the in-process coordinator assumes. `Infinity` turns it
+   * off. Default 10.
+   */
   submitsPerSecond?: number | undefined;
   /** Jobs submitted and not yet ended across the whole fleet. Default: no limit. */
   maxConcurrentJobs?: number | undefined;
@@ -301,8 +305,7 @@ function checkOptions(options: RedisCoordinatorOptions): Settings {
     redis,
     keyPrefix,
     queriesPerSecond: rate('queriesPerSecond', options.queriesPerSecond ?? 20),
-    submitsPerSecond:
-      options.submitsPerSecond === undefined ? undefined : rate('submitsPerSecond', options.submitsPerSecond),
+    submitsPerSecond: unlimitedOrRate('submitsPerSecond', options.submitsPerSecond ?? 10),
     maxConcurrentJobs:
       options.maxConcurrentJobs === undefined
         ? undefined
@@ -318,6 +321,11 @@ function rate(name: string, value: number): number {
     );
   }
   return value;
+}
+
+/** `Infinity` turns the limit off (undefined); anything else must be a rate. */
+function unlimitedOrRate(name: string, value: number): number | undefined {
+  return value === Number.POSITIVE_INFINITY ? undefined : rate(name, value);
 }
 
 function wholeCount(name: string, value: number): number {
