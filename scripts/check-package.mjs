@@ -326,6 +326,10 @@ async function main() {
   const peersName = 'ai-sdk: one error tree with the main entry (ESM and CJS); the main entry loads no ai';
   if (needInstall(peersName)) await check(peersName, checkAiSdkIsolation);
 
+  const redisName =
+    'redis: one error tree with the main entry (ESM and CJS); the main entry loads no ioredis';
+  if (needInstall(redisName)) await check(redisName, checkRedisIsolation);
+
   const mcpName = 'bin liveportrait mcp: an MCP Client lists its tools and makes a video (tarball emulator)';
   if (needInstall(mcpName)) await check(mcpName, checkMcpServer);
 }
@@ -777,41 +781,59 @@ await client.close();
 }
 
 /**
- * The subpath imports the main entry by the package's name instead of bundling a copy, so an error it
+ * A subpath imports the main entry by the package's name instead of bundling a copy, so an error it
  * throws is an instance of the `LivePortraitError` users import, in ESM and in CJS alike. And loading
- * the main entry loads nothing of `ai` (the CJS require cache shows every file loaded).
+ * the main entry loads nothing of the subpath's optional peers (the CJS require cache shows every
+ * file loaded). `throwing` is a statement that makes the subpath throw a `ValidationError` or
+ * `ConfigurationError`; `peers` matches the peers' package names.
  */
-function checkAiSdkIsolation() {
+function checkIsolation({ subpath, name, throwing, peers, what }) {
   const probe = (load) =>
     `${load}\n` +
     `let error;\n` +
-    `try { createLivePortrait().video('other'); } catch (e) { error = e; }\n` +
+    `try { ${throwing} } catch (e) { error = e; }\n` +
     `if (!(error instanceof LivePortraitError)) throw new Error('not a LivePortraitError of the main entry: ' + error);\n`;
+  const file = subpath.replace(/\W+/g, '-');
   writeFileSync(
-    join(consumer, 'ai-sdk-errors.mjs'),
-    probe(
-      `import { LivePortraitError } from '${NAME}';\nimport { createLivePortrait } from '${NAME}/ai-sdk';`,
-    ),
+    join(consumer, `${file}-errors.mjs`),
+    probe(`import { LivePortraitError } from '${NAME}';\nimport { ${name} } from '${NAME}/${subpath}';`),
   );
   writeFileSync(
-    join(consumer, 'ai-sdk-errors.cjs'),
+    join(consumer, `${file}-errors.cjs`),
     `const { LivePortraitError } = require('${NAME}');\n` +
-      `const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](ai|@ai-sdk)[\\\\/]/.test(f));\n` +
+      `const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](${peers})[\\\\/]/.test(f));\n` +
       `if (loaded.length) throw new Error('the main entry loaded ' + loaded.join(', '));\n` +
-      probe(`const { createLivePortrait } = require('${NAME}/ai-sdk');`),
+      probe(`const { ${name} } = require('${NAME}/${subpath}');`),
   );
-  for (const file of ['ai-sdk-errors.mjs', 'ai-sdk-errors.cjs']) {
-    const r = run(process.execPath, [file], { cwd: consumer, timeout: 60_000 });
-    if (r.status !== 0) throw new CheckFailed(`${file}: node exited ${r.status}`, r.out);
+  for (const probeFile of [`${file}-errors.mjs`, `${file}-errors.cjs`]) {
+    const r = run(process.execPath, [probeFile], { cwd: consumer, timeout: 60_000 });
+    if (r.status !== 0) throw new CheckFailed(`${probeFile}: node exited ${r.status}`, r.out);
   }
+  const naming = new RegExp(`(?:from|require\\(|import\\()\\s*["'](?:${peers})(?:/[^"']+)?["']`);
   const main = ['dist/index.js', 'dist/index.cjs'].filter((p) =>
-    /(?:from|require\(|import\()\s*["'](?:ai|@ai-sdk\/[^"']+)["']/.test(
-      readFileSync(join(consumer, 'node_modules', NAME, p), 'utf8'),
-    ),
+    naming.test(readFileSync(join(consumer, 'node_modules', NAME, p), 'utf8')),
   );
-  if (main.length) throw new CheckFailed(`${main.join(', ')} name ai or @ai-sdk/*`);
-  return 'ValidationError from ./ai-sdk is a LivePortraitError in ESM and CJS; main entry loads no ai';
+  if (main.length) throw new CheckFailed(`${main.join(', ')} name ${what}`);
+  return `${subpath}'s errors are LivePortraitErrors in ESM and CJS; main entry loads no ${what}`;
 }
+
+const checkAiSdkIsolation = () =>
+  checkIsolation({
+    subpath: 'ai-sdk',
+    name: 'createLivePortrait',
+    throwing: "createLivePortrait().video('other');",
+    peers: 'ai|@ai-sdk',
+    what: 'ai',
+  });
+
+const checkRedisIsolation = () =>
+  checkIsolation({
+    subpath: 'redis',
+    name: 'createRedisCoordinator',
+    throwing: 'createRedisCoordinator({});',
+    peers: 'ioredis',
+    what: 'ioredis',
+  });
 
 /**
  * Like {@link run} but without blocking the event loop, so a child started earlier (the emulator)
