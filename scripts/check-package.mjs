@@ -575,7 +575,7 @@ function checkTypes() {
   const missing = want.filter((f) => !resolved.some((r) => r.endsWith(` -> ${f}`)));
   if (missing.length)
     throw new CheckFailed(`never resolved to ${missing.join(', ')}`, [...new Set(resolved)].join('\n'));
-  return 'ESM -> .d.ts, CJS -> .d.cts for all three entries';
+  return 'ESM -> .d.ts, CJS -> .d.cts for every entry';
 }
 
 /**
@@ -817,23 +817,26 @@ function checkIsolation({ subpath, name, throwing, peers, what }) {
   return `${subpath}'s errors are LivePortraitErrors in ESM and CJS; main entry loads no ${what}`;
 }
 
-const checkAiSdkIsolation = () =>
-  checkIsolation({
+// Function declarations, not consts: main() runs (top-level await) before the module's consts exist.
+function checkAiSdkIsolation() {
+  return checkIsolation({
     subpath: 'ai-sdk',
     name: 'createLivePortrait',
     throwing: "createLivePortrait().video('other');",
     peers: 'ai|@ai-sdk',
     what: 'ai',
   });
+}
 
-const checkRedisIsolation = () =>
-  checkIsolation({
+function checkRedisIsolation() {
+  return checkIsolation({
     subpath: 'redis',
     name: 'createRedisCoordinator',
     throwing: 'createRedisCoordinator({});',
     peers: 'ioredis',
     what: 'ioredis',
   });
+}
 
 /**
  * Like {@link run} but without blocking the event loop, so a child started earlier (the emulator)

@@ -16,10 +16,12 @@ export interface ScaledTime {
   sdk: Time;
 }
 
-export function scaledTime(factor: number): ScaledTime {
-  const startWall = Date.now();
-  const startMono = performance.now();
-  const now = () => startWall + (performance.now() - startMono) * factor;
+/**
+ * `origin` (real epoch ms, default now) is where emulated and real time meet: processes given the same
+ * origin and factor share one emulated clock (the fleet benchmark's children and its emulator).
+ */
+export function scaledTime(factor: number, origin = realNow()): ScaledTime {
+  const now = () => origin + (realNow() - origin) * factor;
   const sleep = (ms: number, signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
@@ -34,4 +36,9 @@ export function scaledTime(factor: number): ScaledTime {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   return { factor, now, sleep, sdk: { now, wallNow: now, sleep } };
+}
+
+/** Real epoch ms at sub-millisecond resolution, comparable across processes. */
+function realNow(): number {
+  return performance.timeOrigin + performance.now();
 }

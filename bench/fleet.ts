@@ -1,0 +1,213 @@
+/**
+ * `npm run bench:fleet`: one emulated account (20 task queries/s, the detection bench's job mix) and a
+ * fleet of node processes on one scaled clock, in two shapes — 4 workers × 250 jobs, and 40 processes
+ * × 5 jobs (serverless-like) — each run four ways: one process running all the jobs (the reference),
+ * each process on its own budget (what a fleet gets without coordination), the fleet through Redis,
+ * and the fleet through Redis with redis-server killed for 5 s mid-run. BENCH_SCALE sets how much
+ * faster than real time the clock runs (default 5).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpus, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { startEmulator } from '../src/testing/index.js';
+import { startRedisServer } from '../test/redis/server.js';
+import type { FleetProcessConfig } from './lib/fleet-process.js';
+import { emulatorPlan, makeJobs } from './lib/jobs.js';
+import { benchFile } from './lib/processes.js';
+import { quantile, sec, table } from './lib/stats.js';
+import { scaledTime } from './lib/time.js';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 5);
+const API_KEY = 'sk-bench-0123456789';
+const LIMIT = 20;
+/** Redis is killed this long after the fleet started, for this long (real ms). */
+const KILL_AFTER_MS = 6_000;
+const KILLED_FOR_MS = 5_000;
+const GIVE_UP_MS = 15 * 60_000;
+
+type Mode = 'single' | 'own' | 'redis' | 'redis-killed';
+const MODES: Record<Mode, string> = {
+  single: 'one process, all jobs',
+  own: 'each process its own budget',
+  redis: 'fleet through Redis',
+  'redis-killed': `through Redis, Redis killed ${KILLED_FOR_MS / 1000} s`,
+};
+
+interface Row {
+  mode: Mode;
+  queries: number;
+  lists: number;
+  throttled: number;
+  peak: number;
+  /** Emulated seconds in which task + list queries together exceeded the limit. */
+  overBudgetSec: number;
+  lags: number[];
+  missed: number;
+  duplicates: number;
+  wallMs: number;
+}
+
+const redis = await startRedisServer();
+let runs = 0;
+
+async function run(processes: number, jobsEach: number, mode: Mode): Promise<Row> {
+  const total = processes * jobsEach;
+  const jobs = makeJobs(total);
+  const origin = performance.timeOrigin + performance.now();
+  const time = scaledTime(SCALE, origin);
+  const emulator = await startEmulator({
+    apiKeys: [API_KEY],
+    now: time.now,
+    ...emulatorPlan(jobs),
+    // As in the detection bench: submits are not measured; the list has DashScope's query rate in
+    // its own bucket, so the combined rate is checked from the log (peak, over-budget seconds).
+    rateLimits: { submit: false, list: { perSecond: LIMIT } },
+    logLimit: 5_000_000,
+  });
+  const shares =
+    mode === 'single'
+      ? [jobs]
+      : Array.from({ length: processes }, (_, p) => jobs.slice(p * jobsEach, (p + 1) * jobsEach));
+  const keyPrefix = `bench${++runs}:`;
+  const resolvedAt = new Map<string, number>();
+  const started = performance.now();
+  const children = shares.map((share) =>
+    spawnMember(
+      {
+        mode: mode === 'single' || mode === 'own' ? 'own' : 'redis',
+        baseURL: emulator.baseURL,
+        apiKey: API_KEY,
+        redisUrl: redis.url,
+        keyPrefix,
+        origin,
+        factor: SCALE,
+        audioUrls: share.map((job) => job.audioUrl),
+        giveUpMs: GIVE_UP_MS,
+      },
+      resolvedAt,
+    ),
+  );
+  let outage: Promise<void> | undefined;
+  if (mode === 'redis-killed') {
+    outage = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, KILL_AFTER_MS));
+      await redis.kill();
+      await new Promise((resolve) => setTimeout(resolve, KILLED_FOR_MS));
+      await redis.restart();
+    })();
+  }
+  await Promise.all(children.map((child) => once(child, 'exit')));
+  await outage;
+  const wallMs = performance.now() - started;
+  const lags: number[] = [];
+  for (const task of emulator.tasks.all()) {
+    const at = resolvedAt.get(task.id);
+    if (at !== undefined && task.endedAt !== undefined) lags.push(at - task.endedAt);
+  }
+  const stats = emulator.stats;
+  const queryTimes = emulator.log.filter((e) => e.route === 'query' || e.route === 'list').map((e) => e.at);
+  await emulator.close();
+  return {
+    mode,
+    queries: queryTimes.length,
+    lists: stats.byRoute.list ?? 0,
+    throttled: stats.throttled,
+    peak: peakRate(queryTimes),
+    overBudgetSec: overBudgetSeconds(queryTimes),
+    lags,
+    missed: total - lags.length,
+    duplicates: stats.tasksCreated - total,
+    wallMs,
+  };
+}
+
+function spawnMember(config: FleetProcessConfig, resolvedAt: Map<string, number>): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', benchFile('lib/fleet-process.ts'), JSON.stringify(config)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    const event = JSON.parse(line) as { taskId?: string; at?: number; error?: string };
+    if (event.taskId && event.at !== undefined) resolvedAt.set(event.taskId, event.at);
+    if (event.error && process.env.BENCH_DEBUG) console.error(event.error);
+  });
+  return child;
+}
+
+/** Most events in any 1000 ms window of sorted times. */
+function peakRate(times: readonly number[]): number {
+  let peak = 0;
+  for (let end = 0, start = 0; end < times.length; end++) {
+    while ((times[end] as number) - (times[start] as number) >= 1_000) start++;
+    peak = Math.max(peak, end - start + 1);
+  }
+  return peak;
+}
+
+/** Seconds (of the emulated clock, whole) holding more than the account's limit. */
+function overBudgetSeconds(times: readonly number[]): number {
+  const perSecond = new Map<number, number>();
+  for (const at of times)
+    perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
+  return [...perSecond.values()].filter((count) => count > LIMIT).length;
+}
+
+function rowsTable(rows: readonly Row[]): string {
+  return table(
+    [
+      'run',
+      'queries (list)',
+      '429s',
+      'peak q/s',
+      's over 20/s',
+      'lag p50 s',
+      'lag p95 s',
+      'lag max s',
+      'missed',
+      'twice',
+      'wall s',
+    ],
+    rows.map((r) => [
+      MODES[r.mode],
+      `${r.queries} (${r.lists})`,
+      String(r.throttled),
+      String(r.peak),
+      String(r.overBudgetSec),
+      sec(quantile(r.lags, 0.5)),
+      sec(quantile(r.lags, 0.95)),
+      sec(Math.max(...r.lags)),
+      String(r.missed),
+      String(r.duplicates),
+      (r.wallMs / 1000).toFixed(1),
+    ]),
+  );
+}
+
+const began = performance.now();
+console.log('# Fleet benchmark\n');
+console.log(
+  `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg()[0]?.toFixed(1)}, clock ×${SCALE}, redis-server on loopback\n`,
+);
+try {
+  for (const [processes, jobsEach] of [
+    [4, 250],
+    [40, 5],
+  ] as const) {
+    const rows: Row[] = [];
+    for (const mode of Object.keys(MODES) as Mode[]) rows.push(await run(processes, jobsEach, mode));
+    console.log(`## ${processes} processes × ${jobsEach} jobs\n\n${rowsTable(rows)}\n`);
+    const [single, , fleet] = rows as [Row, Row, Row, Row];
+    const p95 = (r: Row) => quantile(r.lags, 0.95);
+    console.log(
+      `Through Redis vs one process: p95 lag ×${(p95(fleet) / p95(single)).toFixed(2)} (target ≤ 1.25), ` +
+        `list queries ×${(fleet.lists / Math.max(1, single.lists)).toFixed(2)} (target ≤ 1.25), ${fleet.throttled} × 429 (target 0)\n`,
+    );
+  }
+} finally {
+  await redis.stop();
+}
+console.log(`(fleet benchmark took ${((performance.now() - began) / 1000).toFixed(0)} s)`);
