@@ -8,7 +8,7 @@ import { createLocalCoordinator, LivePortraitClient } from '../src/index.js';
 import { startEmulator } from '../src/testing/index.js';
 import { fixedSchedule, officialSchedule, type PollerRun, runBaseline } from './baselines.js';
 import { emulatorPlan, IMAGE, makeJobs } from './lib/jobs.js';
-import { quantile, sec, table } from './lib/stats.js';
+import { peakRate, quantile, sec, table } from './lib/stats.js';
 import { scaledTime } from './lib/time.js';
 
 const API_KEY = 'sk-bench-0123456789';
@@ -114,16 +114,6 @@ export async function detect(poller: Poller, n: number, scale: number, seed = 0)
   };
   await running.close();
   return result;
-}
-
-/** Most events in any 1000 ms window of sorted times. */
-function peakRate(times: number[]): number {
-  let peak = 0;
-  for (let end = 0, start = 0; end < times.length; end++) {
-    while ((times[end] as number) - (times[start] as number) >= 1_000) start++;
-    peak = Math.max(peak, end - start + 1);
-  }
-  return peak;
 }
 
 /** The detection table of one N. */

@@ -15,7 +15,7 @@ import { startRedisServer } from '../test/redis/server.js';
 import type { FleetProcessConfig } from './lib/fleet-process.js';
 import { emulatorPlan, makeJobs } from './lib/jobs.js';
 import { benchFile } from './lib/processes.js';
-import { quantile, sec, table } from './lib/stats.js';
+import { peakRate, quantile, sec, table } from './lib/stats.js';
 import { scaledTime } from './lib/time.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 5);
@@ -136,16 +136,6 @@ function spawnMember(config: FleetProcessConfig, resolvedAt: Map<string, number>
     if (event.error && process.env.BENCH_DEBUG) console.error(event.error);
   });
   return child;
-}
-
-/** Most events in any 1000 ms window of sorted times. */
-function peakRate(times: readonly number[]): number {
-  let peak = 0;
-  for (let end = 0, start = 0; end < times.length; end++) {
-    while ((times[end] as number) - (times[start] as number) >= 1_000) start++;
-    peak = Math.max(peak, end - start + 1);
-  }
-  return peak;
 }
 
 /** Seconds (of the emulated clock, whole) holding more than the account's limit. */

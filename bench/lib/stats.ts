@@ -31,3 +31,13 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 /** Seconds with one decimal. */
 export const sec = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : '—');
+
+/** Most events in any 1000 ms window of sorted times. */
+export function peakRate(times: readonly number[]): number {
+  let peak = 0;
+  for (let end = 0, start = 0; end < times.length; end++) {
+    while ((times[end] as number) - (times[start] as number) >= 1_000) start++;
+    peak = Math.max(peak, end - start + 1);
+  }
+  return peak;
+}

@@ -21,7 +21,7 @@ export function emulatorList(baseURL: string): { listTasks: ListTasks; close(): 
     random: Math.random,
   });
   return {
-    listTasks: (query: TaskListQuery, signal: AbortSignal) => listEndpoint(transport, query, signal),
+    listTasks: (query: TaskListQuery, signal: AbortSignal) => listEndpoint(transport, query, { signal }),
     close: () => transport.close(),
   };
 }
