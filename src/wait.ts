@@ -11,7 +11,6 @@
  */
 import {
   AbortError,
-  APIError,
   TaskCanceledError,
   TaskFailedError,
   TaskUnknownError,
@@ -21,7 +20,7 @@ import { linkAbort } from './internal/signals.js';
 import { parseBeijingTime, type Time } from './internal/time.js';
 import type { Logger } from './logger.js';
 import type { EndDetector, TaskSighting } from './polling/ports.js';
-import { isRetryable } from './retry.js';
+import { isRetryable, retryAfterMs } from './retry.js';
 import { ENDED_STATUSES, type SucceededTask, type Task, type TaskStatus } from './schemas.js';
 
 /** Told whenever the task's status changes. */
@@ -176,7 +175,8 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
         if (life.signal.aborted || !isRetryable(error, 'idempotent')) throw error;
         logger?.debug('poll failed; will poll again', { taskId, error: String(error) });
         lastPollAt = time.now();
-        dueAt = lastPollAt + Math.max(retryAfterOf(error, deps.maxRetryDelay), nextGap());
+        const asked = Math.min(retryAfterMs(error) ?? 0, deps.maxRetryDelay ?? Number.POSITIVE_INFINITY);
+        dueAt = lastPollAt + Math.max(asked, nextGap());
         continue;
       }
       polls++;
@@ -217,12 +217,6 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
     gap = Math.min(gap * schedule.factor, schedule.maxMs);
     return jittered;
   }
-}
-
-/** What a failed poll's answer asked for in `Retry-After`, ms, clamped by `maxRetryDelay`. */
-function retryAfterOf(error: unknown, maxRetryDelay = Number.POSITIVE_INFINITY): number {
-  const asked = error instanceof APIError && 'retryAfterMs' in error ? error.retryAfterMs : undefined;
-  return typeof asked === 'number' ? Math.min(asked, maxRetryDelay) : 0;
 }
 
 /** The task's final result, a thrown error for a failed end, or undefined while it is not final. */

@@ -154,6 +154,21 @@ describe('waitForTask', () => {
     expect(pollTimes).toEqual([0, 9_000]);
   });
 
+  it('honors Retry-After on a 503 too, clamped by maxRetryDelay', async () => {
+    const unavailable = (retryAfterMs: number) =>
+      new InternalServerError('maintenance', {
+        status: 503,
+        code: 'ModelUnavailable',
+        requestId: 'r',
+        retryAfterMs,
+      });
+    const { fetchTask, pollTimes } = scripted(unavailable(2_000), unavailable(3_600_000), task('SUCCEEDED'));
+    const done = waitForTask(deps(fetchTask, { maxRetryDelay: 7_000 }), { taskId: 't-1', schedule });
+    await vi.runAllTimersAsync();
+    await done;
+    expect(pollTimes).toEqual([0, 2_000, 9_000]);
+  });
+
   it('treats an unrecognized status as not final, logs it once, and never hot-loops', async () => {
     const debug = vi.fn();
     const { fetchTask, pollTimes } = scripted(
