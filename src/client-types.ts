@@ -74,6 +74,39 @@ export interface GenerateVideoOptions extends VideoParams, WaitForTaskOptions {
   onSubmitted?: ((job: { taskId: string; requestId: string }) => void) | undefined;
 }
 
+/** The options of `generateVideo()` that say how to run it, as opposed to the model's parameters. */
+export type GenerateRunOptions = Omit<GenerateVideoOptions, keyof VideoParams>;
+
+/**
+ * Every run option's name. `satisfies` makes the build fail when an option is added to
+ * {@link GenerateVideoOptions} and not here, so a new option can never reach the model's parameters
+ * (where the strict schema would refuse it as "not a known option" on every call).
+ */
+const RUN_OPTIONS = {
+  detect: true,
+  signal: true,
+  timeout: true,
+  onProgress: true,
+  onSubmitted: true,
+  preflight: true,
+  output: true,
+  onDownloadProgress: true,
+} as const satisfies Record<keyof GenerateRunOptions, true>;
+
+/** Splits `generateVideo()`'s options into how to run it and the rest (the model's parameters, checked later). */
+export function splitGenerateOptions(options: GenerateVideoOptions): {
+  run: GenerateRunOptions;
+  params: Record<string, unknown>;
+} {
+  const run: Record<string, unknown> = {};
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (Object.hasOwn(RUN_OPTIONS, key)) run[key] = value;
+    else params[key] = value;
+  }
+  return { run: run as GenerateRunOptions, params };
+}
+
 /** A finished video. */
 export interface VideoResult {
   taskId: string;

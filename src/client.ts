@@ -9,6 +9,7 @@ import {
   type SavedVideoResult,
   type SubmitMediaInput,
   type SubmitOptions,
+  splitGenerateOptions,
   toVideoResult,
   type VideoResult,
   type WaitForTaskOptions,
@@ -256,17 +257,8 @@ export class LivePortraitClient implements AsyncDisposable {
     audio: MediaInput,
     options: GenerateVideoOptions = {},
   ): Promise<VideoResult> {
-    const {
-      detect,
-      signal,
-      timeout,
-      onProgress,
-      onSubmitted,
-      preflight,
-      output,
-      onDownloadProgress,
-      ...params
-    } = options;
+    const { run, params } = splitGenerateOptions(options);
+    const { detect, signal, timeout, onProgress, onSubmitted, preflight, output, onDownloadProgress } = run;
     checkWaitTimeout(timeout);
     const urls = await this.#prepare(mediaSpec(image, audio), params, 'generateVideo input', {
       preflight,
@@ -278,8 +270,9 @@ export class LivePortraitClient implements AsyncDisposable {
       'generateVideo input',
     );
     if (detect) {
-      const check = await endpoints.detectImage(this.#transport, valid.imageUrl, { signal });
-      if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
+      ImageRejectedError.unlessPassed(
+        await endpoints.detectImage(this.#transport, valid.imageUrl, { signal }),
+      );
     }
     const release = await this.#coordination.jobs.acquire(signal).catch((reason: unknown) => {
       throw new AbortError('The job was aborted while waiting for a free slot', { cause: reason });

@@ -4,12 +4,10 @@
  */
 import type { Dispatcher } from 'undici';
 import { ConfigurationError } from './errors.js';
+import { DEFAULT_BASE_URL } from './internal/wire.js';
 import type { Logger } from './logger.js';
 import type { Coordinator } from './polling/ports.js';
 import type { PollSchedule } from './wait.js';
-
-/** The documented endpoint (China, Beijing region: LivePortrait needs a Beijing API key). */
-export const DEFAULT_BASE_URL = 'https://dashscope.aliyuncs.com/api/v1';
 
 /** Options of {@link LivePortraitClient}. Every field is optional. */
 export interface ClientOptions {

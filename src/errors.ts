@@ -222,6 +222,12 @@ export class ImageRejectedError extends LivePortraitError {
     super(serverMessage || 'The image did not pass the LivePortrait image check');
     this.requestId = requestId;
   }
+
+  /** Throws an `ImageRejectedError` for an image check that did not pass; returns the check otherwise. */
+  static unlessPassed<T extends { pass: boolean; message: string; requestId: string }>(check: T): T {
+    if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
+    return check;
+  }
 }
 
 /**
@@ -325,6 +331,18 @@ export function errorFromAnswer(answer: ErrorAnswer): APIError {
   const ErrorClass = errorClassFor(answer.status, code);
   return new ErrorClass(message, details);
 }
+
+/**
+ * DashScope error codes that are about the account's billing or purchase, whatever their HTTP status
+ * (400, 403, 429): waiting and retrying will not help, the account's owner has to act.
+ */
+export const BILLING_CODES: ReadonlySet<string> = new Set([
+  'Arrearage',
+  'PrepaidBillOverdue',
+  'PostpaidBillOverdue',
+  'CommodityNotPurchased',
+  'AccessDenied.Unpurchased',
+]);
 
 /** The HTTP status DashScope documents for each error code (wire facts §6). */
 const STATUS_OF_CODE: Record<string, number> = {

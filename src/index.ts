@@ -13,13 +13,14 @@ export type {
   VideoResult,
   WaitForTaskOptions,
 } from './client-types.js';
-export { type ClientOptions, DEFAULT_BASE_URL } from './config.js';
+export type { ClientOptions } from './config.js';
 export type { DetectResult, SubmitResult, TaskSummary } from './endpoints.js';
 export {
   AbortError,
   APIError,
   AuthenticationError,
   BadRequestError,
+  BILLING_CODES,
   ConfigurationError,
   ConnectionError,
   ImageRejectedError,
@@ -40,6 +41,7 @@ export {
   WaitTimeoutError,
 } from './errors.js';
 export type { Sleep, Time } from './internal/time.js';
+export { DEFAULT_BASE_URL } from './internal/wire.js';
 export type { Logger } from './logger.js';
 export type { DownloadOptions, DownloadProgress, DownloadResult } from './media/download.js';
 export type { AudioReport, ImageReport, MediaReport } from './media/prepare.js';

@@ -3,7 +3,7 @@
  * transport runs them through p-retry, with its clock-free sleep and random source passed in.
  */
 import pRetry from 'p-retry';
-import { APIError, ConnectionError, InternalServerError, RateLimitError } from './errors.js';
+import { APIError, BILLING_CODES, ConnectionError, InternalServerError, RateLimitError } from './errors.js';
 import type { Sleep } from './internal/time.js';
 
 /**
@@ -13,11 +13,8 @@ import type { Sleep } from './internal/time.js';
  */
 export type RetryPolicy = 'idempotent' | 'submit';
 
-/** 429 codes that are billing blocks, not throttling: waiting does not help. */
-const BILLING_CODES = new Set(['PrepaidBillOverdue', 'PostpaidBillOverdue', 'CommodityNotPurchased']);
-
-/** HTTP statuses worth a second try when the request is idempotent. */
-const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** HTTP statuses worth a second try when the request is idempotent (DashScope's and media hosts' alike). */
+export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Error codes (anywhere in the `cause` chain) of failures before the request left this process. */
 const NOT_SENT_CODES = new Set([

@@ -186,8 +186,6 @@ export const taskListResponseWireSchema = z.looseObject({
   total_page: z.number().optional(),
 });
 
-export type TaskListResponseWire = z.output<typeof taskListResponseWireSchema>;
-
 /** Answer of `POST /tasks/{task_id}/cancel`. */
 export const cancelResponseWireSchema = z.looseObject({ request_id: z.string().optional() });
 

@@ -5,23 +5,13 @@
  */
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
 import type { z } from 'zod';
-import {
-  AbortError,
-  APIError,
-  ConnectionError,
-  errorFromAnswer,
-  RateLimitError,
-  RequestTimeoutError,
-} from './errors.js';
+import { APIError, ConnectionError, errorFromAnswer, RateLimitError, RequestTimeoutError } from './errors.js';
 import { AttemptAbort } from './internal/attempt-abort.js';
+import { abortError, headerValue, USER_AGENT } from './internal/http.js';
 import type { Sleep } from './internal/time.js';
 import type { Logger } from './logger.js';
 import type { AccountBudget, RequestKind } from './polling/ports.js';
 import { isRetryable, parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
-import { VERSION } from './version.js';
-
-/** Built once: it cannot change while the process runs, and every request sends it. */
-const USER_AGENT = `dashscope-liveportrait/${VERSION} node/${process.version}`;
 
 /** Everything the transport needs, resolved by the client. */
 export interface TransportConfig {
@@ -236,10 +226,6 @@ export class Transport {
   }
 }
 
-function abortError(signal: AbortSignal): AbortError {
-  return new AbortError('The operation was aborted', { cause: signal.reason });
-}
-
 function clampDelay(ms: number | undefined, max: number): number | undefined {
   return ms === undefined ? undefined : Math.min(ms, max);
 }
@@ -250,10 +236,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** `request_id` of a parsed body, for logs and errors. */

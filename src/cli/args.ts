@@ -12,7 +12,7 @@ import {
   videoParamsSchema,
 } from '../index.js';
 import { parseDuration } from './duration.js';
-import { UsageError } from './exit-codes.js';
+import { UsageError } from './errors.js';
 
 /** The commands, in the order help lists them. */
 export const COMMANDS = ['generate', 'submit', 'detect', 'status', 'wait', 'cancel', 'mcp'] as const;

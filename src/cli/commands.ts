@@ -20,29 +20,8 @@ import {
   submitInputFrom,
   timeoutFrom,
 } from './args.js';
-import type { Reporter } from './output.js';
+import type { Command, CommandContext } from './context.js';
 import { checkOutPath, saveVideo } from './save.js';
-
-/** What a command runs with. */
-export interface CommandContext {
-  /** Created on first use: read it only after the flags are checked (it needs the key). */
-  readonly client: LivePortraitClient;
-  reporter: Reporter;
-  /** Fires on Ctrl-C; passed to every SDK call. */
-  signal: AbortSignal;
-  command: CommandName;
-  values: OptionValues;
-  /** The positional TASK_ID of status, wait and cancel. */
-  taskId: string | undefined;
-  /**
-   * The task this run created or waits for, set as soon as it is known, so that an interruption or
-   * a failure can say which task to resume.
-   */
-  task: { id: string | undefined };
-}
-
-/** Runs one command to completion; throws on any failure. */
-export type Command = (context: CommandContext) => Promise<void>;
 
 async function generate(context: CommandContext): Promise<void> {
   const { reporter, signal, values, task } = context;
@@ -162,9 +141,7 @@ export const COMMAND_HANDLERS: Record<CommandName, Command> = {
 
 /** Runs the image check; a refused image becomes an `ImageRejectedError` (exit 5). */
 async function checkImage(client: LivePortraitClient, image: MediaInput, options: SubmitOptions) {
-  const check = await client.detectImage(image, options);
-  if (!check.pass) throw new ImageRejectedError(check.message, check.requestId);
-  return check;
+  return ImageRejectedError.unlessPassed(await client.detectImage(image, options));
 }
 
 /** After a successful wait: save the video if asked, then print the URL or the path. */

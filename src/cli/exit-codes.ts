@@ -7,6 +7,7 @@ import {
   APIError,
   AuthenticationError,
   BadRequestError,
+  BILLING_CODES,
   ConfigurationError,
   ConnectionError,
   ImageRejectedError,
@@ -23,6 +24,7 @@ import {
   ValidationError,
   WaitTimeoutError,
 } from '../index.js';
+import { MissingDependencyError, UsageError } from './errors.js';
 
 /** Every exit code the CLI uses. */
 export const EXIT = {
@@ -73,27 +75,8 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.INTERRUPTED, 'interrupted (Ctrl-C); the task keeps running unless --cancel-on-abort'],
 ];
 
-/** 429 and 400 codes that are about the account's billing: retrying later will not help. */
-const BILLING_CODES = new Set([
-  'Arrearage',
-  'PrepaidBillOverdue',
-  'PostpaidBillOverdue',
-  'CommodityNotPurchased',
-  'AccessDenied.Unpurchased',
-]);
-
 /** Codes DashScope answers when an operation does not fit the task's state (cancel of a running task). */
 const TASK_STATE_CODES = new Set(['UnsupportedOperation']);
-
-/** Thrown by the CLI itself for a bad command line; always {@link EXIT.USAGE}. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** Thrown when a command needs an optional peer dependency that is not installed; {@link EXIT.MISSING_DEPENDENCY}. */
-export class MissingDependencyError extends Error {
-  override readonly name = 'MissingDependencyError';
-}
 
 /** The exit code for anything a command threw. Order matters: subclasses before their parents. */
 export function exitCodeFor(error: unknown): ExitCode {

@@ -13,7 +13,8 @@ import {
   WaitTimeoutError,
 } from '../index.js';
 import { explainIssues } from './args.js';
-import { EXIT, type ExitCode, exitCodeFor, MissingDependencyError, UsageError } from './exit-codes.js';
+import { MissingDependencyError, UsageError } from './errors.js';
+import { EXIT, type ExitCode, exitCodeFor } from './exit-codes.js';
 
 /** What to print for one failure. */
 export interface FailureView {

@@ -5,7 +5,8 @@
 import { LivePortraitClient, VERSION } from '../index.js';
 import { readApiKey } from './api-key.js';
 import { type CommandName, type OptionValues, parseInvocation } from './args.js';
-import { COMMAND_HANDLERS, type CommandContext } from './commands.js';
+import { COMMAND_HANDLERS } from './commands.js';
+import type { CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { describeFailure } from './failure.js';
 import { helpText } from './help.js';

@@ -12,8 +12,8 @@ import {
   SaveFailedError,
   type VideoResult,
 } from '../index.js';
-import type { CommandContext } from './commands.js';
-import { UsageError } from './exit-codes.js';
+import type { CommandContext } from './context.js';
+import { UsageError } from './errors.js';
 
 /**
  * Checks, before any job is submitted or waited for, that `out` can be written: finding out after a

@@ -12,14 +12,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConnectionError, MediaUnreachableError, ResultExpiredError, SaveFailedError } from '../errors.js';
-import {
-  connectionFailure,
-  headerValue,
-  type MediaDeps,
-  mediaRequest,
-  redactUrl,
-  withMediaRetries,
-} from './http.js';
+import { headerValue } from '../internal/http.js';
+import { connectionFailure, type MediaDeps, mediaRequest, redactUrl, withMediaRetries } from './http.js';
 
 /** Progress of a download: bytes written so far, and the total when the server sent `Content-Length`. */
 export interface DownloadProgress {

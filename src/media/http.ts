@@ -6,16 +6,15 @@
  */
 import { type Dispatcher, request } from 'undici';
 import {
-  AbortError,
   APIError,
   ConnectionError,
   errorFromAnswer,
   LivePortraitError,
   MediaUnreachableError,
 } from '../errors.js';
+import { abortError, headerValue, USER_AGENT } from '../internal/http.js';
 import type { Sleep } from '../internal/time.js';
-import { parseRetryAfter, withRetries } from '../retry.js';
-import { VERSION } from '../version.js';
+import { parseRetryAfter, TRANSIENT_STATUSES, withRetries } from '../retry.js';
 
 /** What media requests need from the client. */
 export interface MediaDeps {
@@ -45,8 +44,6 @@ export interface MediaRequestOptions {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
-/** Statuses worth another attempt; they are thrown as SDK errors so `withRetries` can judge them. */
-const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
 
 /** `url` without query string and fragment, for messages: signed URLs carry their secret in the query. */
 export function redactUrl(url: string): string {
@@ -71,7 +68,7 @@ export async function mediaRequest(
     const response = await send(deps, current, method, options);
     const location = headerValue(response.headers.location);
     if (!REDIRECTS.has(response.statusCode) || !location || hop >= MAX_REDIRECTS) {
-      if (TRANSIENT.has(response.statusCode)) {
+      if (TRANSIENT_STATUSES.has(response.statusCode)) {
         await response.body.dump().catch(() => undefined);
         const retryAfterMs = parseRetryAfter(headerValue(response.headers['retry-after']), Date.now());
         throw errorFromAnswer({ status: response.statusCode, json: undefined, text: '', retryAfterMs });
@@ -105,7 +102,7 @@ async function send(
       method: method as Dispatcher.HttpMethod,
       // Deliberately no Authorization and none of the client's default headers: this host is not DashScope.
       headers: {
-        'user-agent': `dashscope-liveportrait/${VERSION} node/${process.version}`,
+        'user-agent': USER_AGENT,
         ...options.headers,
       },
       body: method === 'POST' ? options.body : undefined,
@@ -154,14 +151,4 @@ export async function withMediaRetries<T>(
 
 function causeMessage(error: ConnectionError): string {
   return error.cause instanceof Error ? error.cause.message : error.message;
-}
-
-/** The caller's abort, as the SDK's error. */
-export function abortError(signal: AbortSignal): AbortError {
-  return new AbortError('The operation was aborted', { cause: signal.reason });
-}
-
-/** First value of a header. */
-export function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -3,14 +3,8 @@
  * without reading whole files. Remote files are read with ranged GETs.
  */
 import { MediaUnreachableError } from '../errors.js';
-import {
-  connectionFailure,
-  headerValue,
-  type MediaDeps,
-  mediaRequest,
-  redactUrl,
-  withMediaRetries,
-} from './http.js';
+import { headerValue } from '../internal/http.js';
+import { connectionFailure, type MediaDeps, mediaRequest, redactUrl, withMediaRetries } from './http.js';
 
 /** The start of a file and, when known, its size. */
 export interface ByteReader {

@@ -8,10 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { FormData } from 'undici';
 import * as endpoints from '../endpoints.js';
 import { APIError, errorFromAnswer } from '../errors.js';
+import { abortError } from '../internal/http.js';
 import { withRetries } from '../retry.js';
 import type { UploadPolicyWire } from '../schemas.js';
 import type { Transport } from '../transport.js';
-import { abortError, connectionFailure, type MediaDeps, mediaRequest } from './http.js';
+import { connectionFailure, type MediaDeps, mediaRequest } from './http.js';
 
 /** The model files are uploaded for: DashScope binds each file to one model. */
 const MODEL = 'liveportrait';

@@ -5,7 +5,7 @@
  */
 
 import { seededRandom } from './random.js';
-import type { RouteName } from './routes.js';
+import type { RouteName } from './route-names.js';
 import { RuleList } from './rules.js';
 import { errorResponse, typicalError } from './wire.js';
 

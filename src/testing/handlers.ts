@@ -4,16 +4,17 @@
  * in-process (msw) and over-the-network emulators cannot disagree.
  */
 import type { HttpHandler } from 'msw';
+import { DEFAULT_BASE_URL } from '../internal/wire.js';
 import { bearerKey } from './accounts.js';
 import { type Fault, faultResponse } from './faults.js';
 import type { LogEntry } from './log.js';
 import { http } from './msw.js';
-import { ROUTES, type Route } from './routes.js';
+import type { Route } from './route-types.js';
+import { ROUTES } from './routes.js';
 import { createEmulator, type DashScopeEmulator, type EmulatorOptions } from './state.js';
 import { errorResponse, newRequestId } from './wire.js';
 
 /** DashScope's public base URL (China / Beijing region). */
-export const DEFAULT_BASE_URL = 'https://dashscope.aliyuncs.com/api/v1';
 
 /** Options of {@link createDashScopeHandlers}. */
 export interface DashScopeHandlersOptions extends EmulatorOptions {

@@ -7,6 +7,8 @@
  *
  * Needs the optional peer dependency `msw` (2.x). The main entry of the package never loads it.
  */
+
+export { DEFAULT_BASE_URL } from '../internal/wire.js';
 export type { ApiKeyEntry, ApiKeyRegistry } from './accounts.js';
 export { createManualClock, formatTaskTime, type ManualClock, type Now } from './clock.js';
 export {
@@ -22,12 +24,12 @@ export type {
   FaultSubject,
   RandomFaultOptions,
 } from './faults.js';
-export { createDashScopeHandlers, type DashScopeHandlersOptions, DEFAULT_BASE_URL } from './handlers.js';
+export { createDashScopeHandlers, type DashScopeHandlersOptions } from './handlers.js';
 export type { EmulatorStats, LogEntry } from './log.js';
 export { seededRandom } from './random.js';
 export type { RateLimit } from './rate-limit.js';
 export { sampleVideo } from './results.js';
-export type { RouteName } from './routes.js';
+export type { RouteName } from './route-names.js';
 export { type RunningEmulator, type StartEmulatorOptions, startEmulator } from './server.js';
 export {
   createEmulator,
@@ -38,4 +40,5 @@ export {
 } from './state.js';
 export type { TaskInput, TaskPlan, TaskScript, TaskStore } from './task-store.js';
 export type { EmulatedTaskStatus, TaskOutcome, TaskSnapshot } from './tasks.js';
-export { type StoredUpload, UploadStore, uploadsOf } from './uploads.js';
+export { uploadsOf } from './upload-routes.js';
+export { type StoredUpload, UploadStore } from './uploads.js';

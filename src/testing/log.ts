@@ -4,7 +4,7 @@
  * oldest entries in a long soak run without the totals going wrong.
  */
 import type { FaultKind } from './faults.js';
-import type { RouteName } from './routes.js';
+import type { RouteName } from './route-names.js';
 
 /** One request as the emulator saw it. */
 export interface LogEntry {

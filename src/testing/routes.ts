@@ -4,48 +4,11 @@
  * so an endpoint added later (temporary upload, bulk polling) is one more entry here and nothing else.
  */
 import { resultVideoUrl, serveResult } from './results.js';
-import type { DashScopeEmulator } from './state.js';
+import type { Route } from './route-types.js';
 import { taskListItem, taskQueryBody } from './tasks.js';
-import { missingOssResponse, missingOssUrl, UPLOAD_ROUTES } from './uploads.js';
+import { missingOssResponse, missingOssUrl, UPLOAD_ROUTES } from './upload-routes.js';
 import { checkDetect, checkListQuery, checkSubmit, type RequestFacts } from './validation.js';
 import { type DashScopeError, errorResponse, jsonResponse } from './wire.js';
-
-/** Names of the emulated endpoints, as used by faults, rate limits and the request log. */
-export type RouteName =
-  | 'submit'
-  | 'query'
-  | 'cancel'
-  | 'list'
-  | 'detect'
-  | 'result'
-  | 'getPolicy'
-  | 'ossUpload';
-
-/** What a route handler gets. */
-export interface RouteContext {
-  request: Request;
-  /** Path parameters, e.g. `taskId`. */
-  params: Readonly<Record<string, string | undefined>>;
-  emulator: DashScopeEmulator;
-  /** The `request_id` of this answer. */
-  requestId: string;
-  /** Account of the API key; `''` on routes without `auth`. */
-  account: string;
-  /** Origin result URLs point at (the emulator itself). */
-  resultsOrigin: string;
-}
-
-/** One endpoint. */
-export interface Route {
-  name: RouteName;
-  method: 'GET' | 'HEAD' | 'POST';
-  /** Path pattern (msw syntax) below the API base URL, or below the results origin for `base: 'results'`. */
-  path: string;
-  base: 'api' | 'results';
-  /** Needs a valid API key; its account then pays the route's rate limit. */
-  auth: boolean;
-  handle(context: RouteContext): Response | Promise<Response>;
-}
 
 /** Reads the body as JSON; `undefined` when it is empty or not JSON (validation then answers 400). */
 async function readJson(request: Request): Promise<unknown> {

@@ -7,7 +7,7 @@ import type { Now } from './clock.js';
 import { FaultController } from './faults.js';
 import { type EmulatorStats, type LogEntry, RequestLog } from './log.js';
 import { type RateLimit, type TakeResult, TokenBuckets } from './rate-limit.js';
-import type { RouteName } from './routes.js';
+import type { RouteName } from './route-names.js';
 import { RuleList } from './rules.js';
 import { type TaskInput, TaskStore } from './task-store.js';
 import type { TaskOutcome } from './tasks.js';

@@ -5,7 +5,7 @@
  */
 
 import { parseListTime } from '../internal/time.js';
-import { LIMITS, TEMPLATE_IDS } from '../schemas.js';
+import { LIMITS, TASK_STATUSES, TEMPLATE_IDS } from '../schemas.js';
 import { VIDEO_MODEL } from './tasks.js';
 import type { DashScopeError } from './wire.js';
 
@@ -34,7 +34,8 @@ export interface ListQuery {
 /** Largest `page_size` the list accepts. */
 export const MAX_PAGE_SIZE = 100;
 
-const LIST_STATUSES = ['PENDING', 'RUNNING', 'SUSPENDED', 'SUCCEEDED', 'FAILED', 'CANCELED', 'UNKNOWN'];
+/** The statuses the list endpoint filters on: every documented one. */
+const LIST_STATUSES: readonly string[] = TASK_STATUSES;
 
 const invalid = (
   message: string,

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatElapsed, parseDuration } from '../../src/cli/duration.js';
-import { EXIT, EXIT_CODE_TABLE, exitCodeFor, UsageError } from '../../src/cli/exit-codes.js';
+import { UsageError } from '../../src/cli/errors.js';
+import { EXIT, EXIT_CODE_TABLE, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { describeFailure } from '../../src/cli/failure.js';
 import { chooseMode, Reporter } from '../../src/cli/output.js';
 import {

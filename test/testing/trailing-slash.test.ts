@@ -11,7 +11,7 @@ import {
   createManualClock,
   DEFAULT_BASE_URL,
 } from '../../src/testing/index.js';
-import type { RouteName } from '../../src/testing/routes.js';
+import type { RouteName } from '../../src/testing/route-names.js';
 import { AUDIO, harness, IMAGE, KEY, SUBMIT_PATH } from './helpers.js';
 
 const SUBMIT_BODY = { model: 'liveportrait', input: { image_url: IMAGE, audio_url: AUDIO } };

@@ -7,7 +7,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { type LivePortraitClient, VERSION } from '../../index.js';
-import { MissingDependencyError } from '../exit-codes.js';
+import { MissingDependencyError } from '../errors.js';
 import { registerTools } from './tools.js';
 
 const SDK = '@modelcontextprotocol/sdk';
