@@ -3,9 +3,7 @@ import type { Experimental_VideoModelV3CallOptions } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { toLivePortraitJob } from '../../src/ai-sdk/call-options.js';
 import { ValidationError } from '../../src/index.js';
-
-const IMAGE = 'https://example.com/face.png';
-const AUDIO = 'https://example.com/voice.mp3';
+import { AUDIO, IMAGE } from '../helpers/media-urls.js';
 
 /** Call options as `experimental_generateVideo` builds them, with what a test changes. */
 function call(

@@ -6,19 +6,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach } from 'vitest';
 import { type RunningEmulator, type StartEmulatorOptions, startEmulator } from '../../src/testing/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { AUDIO, IMAGE } from '../helpers/media-urls.js';
 
 export const CLI = resolve('dist/cli.js');
 /** The key the emulator accepts; every test also asserts it never appears in any output. */
 export const KEY = 'sk-cli-test-5f3a9c0e7d21';
-export const IMAGE = 'https://example.com/face.png';
-export const AUDIO = 'https://example.com/voice.mp3';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+export { AUDIO, IMAGE };
 
 /** Absolute path of a committed media fixture (test/fixtures/media). */
 export function fixture(name: string): string {
@@ -39,7 +34,7 @@ export function assertBuilt(): void {
  */
 export async function emulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const running = await startEmulator({ apiKeys: [KEY], queueMs: 100, runMs: 200, ...options });
-  cleanups.push(() => running.close());
+  onCleanup(() => running.close());
   return running;
 }
 
@@ -96,7 +91,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): CliProcess {
     child.once('error', reject);
     child.once('close', (code) => resolveDone({ code, stdout, stderr }));
   });
-  cleanups.push(() => {
+  onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return {

@@ -3,26 +3,21 @@
  * task in milliseconds, and a client pointed at it through the real transport.
  */
 import { Agent, type Dispatcher } from 'undici';
-import { afterEach } from 'vitest';
 import { type ClientOptions, LivePortraitClient } from '../../src/index.js';
 import { type RunningEmulator, type StartEmulatorOptions, startEmulator } from '../../src/testing/index.js';
+import { onCleanup } from './cleanup.js';
+import { AUDIO, IMAGE } from './media-urls.js';
 
 export const API_KEY = 'sk-test-0123456789abcdef';
-export const IMAGE = 'https://example.com/face.png';
-export const AUDIO = 'https://example.com/voice.mp3';
+export { AUDIO, IMAGE };
 
 /** Polls every 10–20 ms so tests finish quickly; the schedule itself is unit-tested on fake time. */
 export const FAST_POLLS = { initialMs: 10, maxMs: 20, factor: 1.5, jitter: 0 };
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
 /** Starts an emulator whose tasks finish within ~50 ms, closed after the test. */
 export async function emulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const running = await startEmulator({ apiKeys: [API_KEY], queueMs: 20, runMs: 30, ...options });
-  cleanups.push(() => running.close());
+  onCleanup(() => running.close());
   return running;
 }
 
@@ -35,7 +30,7 @@ export function clientFor(running: RunningEmulator, options: ClientOptions = {})
     pollSchedule: FAST_POLLS,
     ...options,
   });
-  cleanups.push(() => client.close());
+  onCleanup(() => client.close());
   return client;
 }
 
@@ -60,6 +55,6 @@ export function recordingDispatcher(): { dispatcher: Dispatcher; sent: SentReque
     });
     return dispatch(options, handler);
   });
-  cleanups.push(() => agent.close());
+  onCleanup(() => agent.close());
   return { dispatcher, sent };
 }

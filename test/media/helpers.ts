@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { onCleanup } from '../helpers/cleanup.js';
 
 /** Absolute path of a committed fixture. */
 export function fixture(name: string): string {
@@ -102,11 +102,6 @@ export interface FileServer {
   serve(path: string, bytes: Uint8Array, options?: ServeOptions): void;
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
 export async function fileServer(): Promise<FileServer> {
   const files = new Map<string, { bytes: Uint8Array; options: ServeOptions; served: number }>();
   const sockets = new Set<Socket>();
@@ -129,7 +124,7 @@ export async function fileServer(): Promise<FileServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cleanups.push(async () => {
+  onCleanup(async () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   });

@@ -33,13 +33,12 @@ import {
   sampleVideo,
   uploadsOf,
 } from '../../src/testing/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { AUDIO, IMAGE } from '../helpers/media-urls.js';
 
 const KEY = 'sk-test';
-const IMAGE = 'https://example.com/face.png';
-const AUDIO = 'https://example.com/voice.mp3';
 const fixture = (name: string) => resolve('test/fixtures/media', name);
 
-const cleanups: Array<() => Promise<unknown>> = [];
 let dir = '';
 beforeEach(async () => {
   // The default base URL must be the one in use, whatever the environment says.
@@ -47,7 +46,6 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lp-dispatcher-'));
 });
 afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
   await rm(dir, { recursive: true, force: true });
   vi.unstubAllEnvs();
 });
@@ -64,7 +62,7 @@ function setup(options: { timeout?: number; maxRetries?: number } = {}) {
     pollSchedule: { initialMs: 5, maxMs: 5, jitter: 0 },
     ...options,
   });
-  cleanups.push(
+  onCleanup(
     () => dispatcher.destroy(),
     () => client.close(),
   );
@@ -139,7 +137,7 @@ describe('errors and faults', () => {
     ).rejects.toBeInstanceOf(TaskFailedError);
 
     const wrongKey = new LivePortraitClient({ apiKey: 'sk-wrong', dispatcher });
-    cleanups.push(() => wrongKey.close());
+    onCleanup(() => wrongKey.close());
     await expect(wrongKey.getTask('t-1')).rejects.toBeInstanceOf(AuthenticationError);
 
     emulator.faults.next(1, { route: 'submit', kind: 'status', status: 400, code: 'InvalidParameter' });
@@ -197,7 +195,7 @@ describe('aborts and timeouts', () => {
     await expect(hung).rejects.toBeInstanceOf(errors.HeadersTimeoutError);
 
     const impatient = new LivePortraitClient({ apiKey: KEY, dispatcher, timeout: 100, maxRetries: 0 });
-    cleanups.push(() => impatient.close());
+    onCleanup(() => impatient.close());
     await expect(impatient.getTask('t-1')).rejects.toBeInstanceOf(RequestTimeoutError);
   });
 
@@ -262,7 +260,7 @@ describe('no network', () => {
 
     // The SDK reports it as its own error, e.g. a preflight of a remote image.
     const client = new LivePortraitClient({ apiKey: KEY, dispatcher, maxRetries: 0 });
-    cleanups.push(() => client.close());
+    onCleanup(() => client.close());
     await expect(client.inspectMedia({ imageUrl: IMAGE, audioUrl: AUDIO })).rejects.toThrow(
       /not served by the emulator/,
     );
@@ -276,7 +274,7 @@ describe('no network', () => {
       baseURL: 'https://dashscope-intl.example/api/v1/',
       resultsBaseURL: 'https://results.example',
     });
-    cleanups.push(() => dispatcher.destroy());
+    onCleanup(() => dispatcher.destroy());
     expect(dispatcher.baseURL).toBe('https://dashscope-intl.example/api/v1');
     const headers = { authorization: `Bearer ${KEY}` };
     const answer = await request('https://dashscope-intl.example/api/v1/tasks/t-1', { dispatcher, headers });
@@ -299,14 +297,14 @@ describe('why a dispatcher, not msw', () => {
     const emulator = createEmulator({ apiKeys: [KEY] });
     const server = setupServer(...createDashScopeHandlers({ emulator, baseURL }));
     server.listen({ onUnhandledRequest: 'bypass' });
-    cleanups.push(async () => server.close());
+    onCleanup(async () => server.close());
 
     expect(
       (await globalThis.fetch(`${baseURL}/tasks/t-1`, { headers: { authorization: `Bearer ${KEY}` } }))
         .status,
     ).toBe(200);
     const client = new LivePortraitClient({ apiKey: KEY, baseURL, maxRetries: 0 });
-    cleanups.push(() => client.close());
+    onCleanup(() => client.close());
     await expect(client.getTask('t-1')).rejects.toBeInstanceOf(ConnectionError);
     expect(emulator.stats.byRoute.query).toBe(1); // only the fetch call reached the emulator
   });
@@ -319,7 +317,7 @@ describe('the dispatcher contract', () => {
     await client.close();
 
     const next = new LivePortraitClient({ apiKey: KEY, dispatcher, pollSchedule: { initialMs: 5 } });
-    cleanups.push(() => next.close());
+    onCleanup(() => next.close());
     await expect(next.generateVideo(IMAGE, AUDIO, finishOnSubmit)).resolves.toMatchObject({
       videoUrl: expect.any(String),
     });
@@ -395,9 +393,9 @@ describe('the dispatcher contract', () => {
 
   it('can be created without an emulator, and exposes the one it made', async () => {
     const dispatcher: EmulatorDispatcher = createEmulatorDispatcher({ apiKeys: [KEY] });
-    cleanups.push(() => dispatcher.destroy());
+    onCleanup(() => dispatcher.destroy());
     const client = new LivePortraitClient({ apiKey: KEY, dispatcher });
-    cleanups.push(() => client.close());
+    onCleanup(() => client.close());
     const { taskId } = await client.submit({ imageUrl: IMAGE, audioUrl: AUDIO });
     expect(dispatcher.emulator.tasks.get(taskId)).toBeDefined();
   });

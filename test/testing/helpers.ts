@@ -3,7 +3,6 @@
  * and a plain undici client (not the SDK: these tests pin the wire format the SDK is written against).
  */
 import { Agent, request } from 'undici';
-import { afterEach } from 'vitest';
 import {
   createManualClock,
   type ManualClock,
@@ -11,21 +10,17 @@ import {
   type StartEmulatorOptions,
   startEmulator,
 } from '../../src/testing/index.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { AUDIO, IMAGE } from '../helpers/media-urls.js';
 
 export const KEY = 'sk-test';
-export const IMAGE = 'https://example.com/face.png';
-export const AUDIO = 'https://example.com/voice.mp3';
+export { AUDIO, IMAGE };
 export const SUBMIT_PATH = '/services/aigc/image2video/video-synthesis/';
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
 
 /** One agent per test, so keep-alive sockets from one test never serve the next. */
 function agent(): Agent {
   const dispatcher = new Agent();
-  cleanups.push(() => dispatcher.destroy());
+  onCleanup(() => dispatcher.destroy());
   return dispatcher;
 }
 
@@ -61,7 +56,7 @@ export interface Answer {
 export async function harness(options: StartEmulatorOptions = {}): Promise<Harness> {
   const clock = createManualClock();
   const emu = await startEmulator({ now: clock.now, apiKeys: [KEY], ...options });
-  cleanups.push(() => emu.close());
+  onCleanup(() => emu.close());
   const dispatcher = agent();
 
   const call: Harness['call'] = async (method, path, options = {}) => {
