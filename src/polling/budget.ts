@@ -41,9 +41,9 @@ class Bucket {
     this.#time = time;
     this.#ceiling = perSecond * HEADROOM;
     this.#rate = this.#ceiling;
-    // The burst fills the headroom: rate + burst never exceeds the configured rate in any one second,
-    // so the limit holds whether DashScope counts with a token bucket or a sliding one-second window.
-    this.#burst = Number.isFinite(perSecond) ? Math.max(1, Math.floor(perSecond - this.#ceiling)) : 1;
+    // One token at most, never a burst: at 90% of the rate the rest of every second stays free, so a
+    // request that reaches DashScope late (network jitter) does not push a one-second window over.
+    this.#burst = 1;
     this.#tokens = this.#burst;
     this.#updatedAt = time.now();
   }

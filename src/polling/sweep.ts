@@ -28,7 +28,7 @@ const CANCELED_EVERY = 5;
  */
 const SWEEP_FROM = 2;
 /** Share of the query rate sweeps may use; the rest is for the detail queries they lead to. */
-const SWEEP_SHARE = 0.5;
+const SWEEP_SHARE = 0.25;
 /** Share of the query rate the backstop polls of all watched waits may use together. */
 const BACKSTOP_SHARE = 0.05;
 /** A watched wait polls on its own at least this rarely while sweeps run. */
@@ -100,25 +100,38 @@ export function createSweepingDetector(options: SweepOptions): EndDetector {
     logger?.debug('task list failed; waits poll on their own for a while', { error: String(error) });
   }
 
-  /** One sweep; resolves with the number of list queries it sent. */
+  /**
+   * One sweep; resolves with the number of list queries it sent. What it saw is told at the end, all
+   * at once and in the order the tasks ended: told page by page, the detail queries of one page would
+   * queue before the next page's list query, and a sweep of many pages would crawl behind its own
+   * detail queries while later ends go unseen.
+   */
   async function sweep(signal: AbortSignal): Promise<number> {
     const sweep = sweeps++;
+    const seen: TaskListItem[] = [];
+    let queries = 0;
     // Other tasks of the account share the window, so "fits" is learned from the answer, not assumed.
     if (count <= PAGE_SIZE / 2 && !overflowed) {
-      const { queries, pages } = await listStatus(undefined, 1, signal);
-      overflowed = pages > 1;
-      return queries;
+      const listed = await listStatus(undefined, 1, seen, signal);
+      overflowed = listed.pages > 1;
+      queries = listed.queries;
+    } else {
+      if (count <= PAGE_SIZE / 4) overflowed = false;
+      const statuses =
+        sweep % CANCELED_EVERY === 0 ? ['SUCCEEDED', 'FAILED', 'CANCELED'] : ['SUCCEEDED', 'FAILED'];
+      for (const status of statuses) queries += (await listStatus(status, MAX_PAGES, seen, signal)).queries;
     }
-    if (count <= PAGE_SIZE / 4) overflowed = false;
-    const statuses =
-      sweep % CANCELED_EVERY === 0 ? ['SUCCEEDED', 'FAILED', 'CANCELED'] : ['SUCCEEDED', 'FAILED'];
-    let queries = 0;
-    for (const status of statuses) queries += (await listStatus(status, MAX_PAGES, signal)).queries;
+    tell(seen);
     return queries;
   }
 
-  /** Lists up to `maxPages` pages of `status` (every status when undefined) and tells the watches. */
-  async function listStatus(status: string | undefined, maxPages: number, signal: AbortSignal) {
+  /** Lists up to `maxPages` pages of `status` (every status when undefined) into `seen`. */
+  async function listStatus(
+    status: string | undefined,
+    maxPages: number,
+    seen: TaskListItem[],
+    signal: AbortSignal,
+  ) {
     let queries = 0;
     let pages = 1;
     for (let pageNo = 1; pageNo <= maxPages; pageNo++) {
@@ -128,7 +141,7 @@ export function createSweepingDetector(options: SweepOptions): EndDetector {
       const page = await listTasks({ status, startTime, pageNo, pageSize: PAGE_SIZE }, signal);
       queries++;
       pages = page.totalPages;
-      tell(page.items);
+      seen.push(...page.items);
       if (pageNo >= page.totalPages || page.items.length < PAGE_SIZE) break;
     }
     return { queries, pages };
@@ -151,11 +164,15 @@ export function createSweepingDetector(options: SweepOptions): EndDetector {
     }
   }
 
+  /** The oldest submit among watches still waiting for their end to be seen: the list window's start. */
   function oldestSubmit(): number | undefined {
     let oldest: number | undefined;
-    for (const set of watches.values())
-      for (const watch of set)
+    for (const set of watches.values()) {
+      for (const watch of set) {
+        if (watch.seen !== undefined && ENDED_STATUSES.has(watch.seen)) continue;
         if (oldest === undefined || watch.submittedAt < oldest) oldest = watch.submittedAt;
+      }
+    }
     return oldest;
   }
 
