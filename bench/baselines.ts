@@ -30,32 +30,38 @@ export interface PollerRun {
   onDone(taskId: string): void;
 }
 
+function auth(run: PollerRun): Record<string, string> {
+  return { authorization: `Bearer ${run.apiKey}` };
+}
+
+/** Submits `job` with a bare request; resolves with its task id. */
+async function submit(run: PollerRun, agent: Agent, job: Job): Promise<string> {
+  const answer = await request(`${run.baseURL}/services/aigc/image2video/video-synthesis/`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { ...auth(run), 'content-type': 'application/json', 'x-dashscope-async': 'enable' },
+    body: JSON.stringify({ model: 'liveportrait', input: { image_url: IMAGE, audio_url: job.audioUrl } }),
+  });
+  const { output } = (await answer.body.json()) as { output: { task_id: string } };
+  return output.task_id;
+}
+
 /** Submits every job, then polls each task on `schedule` until it ends (or the run gives up). */
 export async function runBaseline(schedule: Schedule, run: PollerRun): Promise<void> {
   const agent = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
-  const headers = { authorization: `Bearer ${run.apiKey}`, 'content-type': 'application/json' };
   try {
     await Promise.all(
       run.jobs.map(async (job) => {
-        const submitted = await request(`${run.baseURL}/services/aigc/image2video/video-synthesis/`, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { ...headers, 'x-dashscope-async': 'enable' },
-          body: JSON.stringify({
-            model: 'liveportrait',
-            input: { image_url: IMAGE, audio_url: job.audioUrl },
-          }),
-        });
-        const { output } = (await submitted.body.json()) as { output: { task_id: string } };
+        const taskId = await submit(run, agent, job);
         for (let n = 0; run.time.now() < run.giveUpAt; n++) {
           await run.time.sleep(schedule(n));
-          const answer = await request(`${run.baseURL}/tasks/${output.task_id}`, {
+          const answer = await request(`${run.baseURL}/tasks/${taskId}`, {
             dispatcher: agent,
-            headers,
+            headers: auth(run),
           });
           const body = (await answer.body.json()) as { output?: { task_status?: string } };
           if (answer.statusCode === 200 && FINAL.has(body.output?.task_status ?? '')) {
-            run.onDone(output.task_id);
+            run.onDone(taskId);
             return;
           }
         }
@@ -77,13 +83,15 @@ const ORACLE_GAP_MS = 1_000 / 20;
  */
 export async function runOracle(run: PollerRun): Promise<void> {
   const agent = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
-  const headers = { authorization: `Bearer ${run.apiKey}`, 'content-type': 'application/json' };
   /** Tasks submitted and not yet detected, by when they end (emulated ms). */
   const ends: Array<{ taskId: string; endsAt: number }> = [];
   let submitted = 0;
   let detected = 0;
   const query = async (task: { taskId: string; endsAt: number }) => {
-    const answer = await request(`${run.baseURL}/tasks/${task.taskId}`, { dispatcher: agent, headers });
+    const answer = await request(`${run.baseURL}/tasks/${task.taskId}`, {
+      dispatcher: agent,
+      headers: auth(run),
+    });
     const body = (await answer.body.json()) as { output?: { task_status?: string } };
     if (answer.statusCode === 200 && FINAL.has(body.output?.task_status ?? '')) {
       detected++;
@@ -93,17 +101,8 @@ export async function runOracle(run: PollerRun): Promise<void> {
   try {
     const submits = Promise.all(
       run.jobs.map(async (job) => {
-        const answer = await request(`${run.baseURL}/services/aigc/image2video/video-synthesis/`, {
-          method: 'POST',
-          dispatcher: agent,
-          headers: { ...headers, 'x-dashscope-async': 'enable' },
-          body: JSON.stringify({
-            model: 'liveportrait',
-            input: { image_url: IMAGE, audio_url: job.audioUrl },
-          }),
-        });
-        const { output } = (await answer.body.json()) as { output: { task_id: string } };
-        insert(ends, { taskId: output.task_id, endsAt: run.time.now() + job.queueMs + job.runMs });
+        const taskId = await submit(run, agent, job);
+        insert(ends, { taskId, endsAt: run.time.now() + job.queueMs + job.runMs });
         submitted++;
       }),
     );
