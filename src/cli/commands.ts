@@ -15,7 +15,6 @@ import {
 import {
   type CommandName,
   durationFlag,
-  type OptionValues,
   requireFlags,
   submitInputFrom,
   timeoutFrom,
