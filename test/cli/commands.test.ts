@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleVideo } from '../../src/testing/index.js';
-import { AUDIO, assertBuilt, cli, emulator, fixture, IMAGE, jsonOf, KEY } from './helpers.js';
+import { AUDIO, assertBuilt, cli, emulator, FOREVER, fixture, IMAGE, jsonOf, KEY } from './helpers.js';
 
 beforeAll(assertBuilt);
 
@@ -142,7 +142,7 @@ describe('submit, status, wait, cancel', () => {
   });
 
   it('cancel cancels a queued task', async () => {
-    const emu = await emulator({ queueMs: 60_000 });
+    const emu = await emulator({ queueMs: FOREVER });
     const taskId = (await cli(['submit', '--image', IMAGE, '--audio', AUDIO], { emu })).stdout.trim();
     const result = await cli(['cancel', taskId, '--json'], { emu });
     expect(result.code).toBe(0);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/testing/index.js';
-import { AUDIO, assertBuilt, cli, emulator, fixture, IMAGE, jsonOf } from './helpers.js';
+import { AUDIO, assertBuilt, cli, emulator, FOREVER, fixture, IMAGE, jsonOf } from './helpers.js';
 
 beforeAll(assertBuilt);
 
@@ -153,7 +153,7 @@ describe('exit 5: the task or the image', () => {
   });
 
   it('waiting for a canceled task, or an unknown one', async () => {
-    const emu = await emulator({ queueMs: 60_000 });
+    const emu = await emulator({ queueMs: FOREVER });
     const taskId = (await cli(SUBMIT, { emu })).stdout.trim();
     expect((await cli(['cancel', taskId], { emu })).code).toBe(0);
     const canceled = await cli(['wait', taskId], { emu });
@@ -176,7 +176,7 @@ describe('exit 5: the task or the image', () => {
   });
 
   it('cancel of a running task (DashScope cancels only PENDING ones)', async () => {
-    const emu = await emulator({ queueMs: 0, runMs: 60_000 });
+    const emu = await emulator({ queueMs: 0, runMs: FOREVER });
     const taskId = (await cli(SUBMIT, { emu })).stdout.trim();
     const result = await cli(['cancel', taskId], { emu });
     expect(result.code).toBe(5);
@@ -206,7 +206,7 @@ describe('exit 5: the task or the image', () => {
 
 describe('exit 6: wait timeout', () => {
   it('prints how to resume; the task is left alone', async () => {
-    const emu = await emulator({ runMs: 60_000 });
+    const emu = await emulator({ runMs: FOREVER });
     const result = await cli([...GENERATE, '--timeout', '1500ms'], { emu });
     expect(result.code).toBe(6);
     const taskId = emu.tasks.all()[0]?.id;
@@ -216,7 +216,7 @@ describe('exit 6: wait timeout', () => {
   });
 
   it('--json carries the task id and the resume command', async () => {
-    const emu = await emulator({ runMs: 60_000 });
+    const emu = await emulator({ runMs: FOREVER });
     const taskId = (await cli(SUBMIT, { emu })).stdout.trim();
     const result = await cli(['wait', taskId, '--timeout', '0.2s', '--json'], { emu });
     expect(result.code).toBe(6);

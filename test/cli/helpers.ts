@@ -29,6 +29,12 @@ export function assertBuilt(): void {
 }
 
 /**
+ * For `queueMs`/`runMs`: a task that stays PENDING (or RUNNING) for good, however long a loaded machine
+ * takes to start the CLI a few times. (A minute of real time was enough only on an idle one.)
+ */
+export const FOREVER = Number.POSITIVE_INFINITY;
+
+/**
  * An emulator whose tasks end well within the CLI's first poll (about 1 s after submit), so each
  * waiting command needs one or two polls. Closed after the test.
  */

@@ -1,11 +1,11 @@
 /**
  * Ctrl-C during a wait: exit 130, the task id and how to resume, and the task left running unless
- * --cancel-on-abort. Tasks are queued for a minute, so they could be canceled: the test proves the
+ * --cancel-on-abort. Tasks stay queued for good, so they could be canceled: the test proves the
  * CLI chose not to.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENTUALLY } from '../helpers/timing.js';
-import { AUDIO, assertBuilt, emulator, IMAGE, jsonOf, spawnCli } from './helpers.js';
+import { AUDIO, assertBuilt, emulator, FOREVER, IMAGE, jsonOf, spawnCli } from './helpers.js';
 
 beforeAll(assertBuilt);
 
@@ -14,7 +14,7 @@ const SUBMITTED = /submitted task ([\w-]+)/;
 
 describe('SIGINT', () => {
   it('during generate: exit 130, resume hint, task not canceled', async () => {
-    const emu = await emulator({ queueMs: 60_000 });
+    const emu = await emulator({ queueMs: FOREVER });
     const run = spawnCli([...GENERATE, '--out', 'my video.mp4'], { emu });
     const [, taskId] = await run.waitFor(SUBMITTED);
     run.child.kill('SIGINT');
@@ -29,7 +29,7 @@ describe('SIGINT', () => {
   });
 
   it('with --cancel-on-abort: cancels the queued task', async () => {
-    const emu = await emulator({ queueMs: 60_000 });
+    const emu = await emulator({ queueMs: FOREVER });
     const run = spawnCli([...GENERATE, '--cancel-on-abort'], { emu });
     const [, taskId] = await run.waitFor(SUBMITTED);
     run.child.kill('SIGINT');
@@ -40,7 +40,7 @@ describe('SIGINT', () => {
   });
 
   it('during wait --json: one JSON object with the resume command', async () => {
-    const emu = await emulator({ queueMs: 60_000 });
+    const emu = await emulator({ queueMs: FOREVER });
     const submit = spawnCli(['submit', '--image', IMAGE, '--audio', AUDIO], { emu });
     const taskId = (await submit.done).stdout.trim();
     const run = spawnCli(['wait', taskId, '--json'], { emu });
@@ -73,7 +73,7 @@ describe('SIGINT', () => {
   });
 
   it('a second Ctrl-C exits at once, even while --cancel-on-abort is still canceling', async () => {
-    const emu = await emulator({ queueMs: 60_000 });
+    const emu = await emulator({ queueMs: FOREVER });
     emu.faults.next(1, { kind: 'hang', route: 'cancel' });
     const run = spawnCli([...GENERATE, '--cancel-on-abort'], { emu });
     await run.waitFor(SUBMITTED);
