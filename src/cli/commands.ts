@@ -12,13 +12,7 @@ import {
   TaskUnknownError,
   type VideoResult,
 } from '../index.js';
-import {
-  type CommandName,
-  durationFlag,
-  requireFlags,
-  submitInputFrom,
-  timeoutFrom,
-} from './args.js';
+import { type CommandName, durationFlag, requireFlags, submitInputFrom, timeoutFrom } from './args.js';
 import type { Command, CommandContext } from './context.js';
 import { checkOutPath, saveVideo } from './save.js';
 
