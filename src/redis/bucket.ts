@@ -22,8 +22,11 @@ export class LocalBucket {
   #tat = Number.NEGATIVE_INFINITY;
   #pause = Number.NEGATIVE_INFINITY;
   #slowAt = Number.NEGATIVE_INFINITY;
+  readonly #scale: number;
 
-  constructor(limit: number) {
+  /** `limit` per real second; `scale`: how much faster DashScope's clock runs (recovery is timed on it). */
+  constructor(limit: number, scale = 1) {
+    this.#scale = scale;
     this.#ceiling = limit * HEADROOM;
     this.#rate = this.#ceiling;
     // 1 µs less than the bound, against rounding at the edge of a window.
@@ -42,7 +45,7 @@ export class LocalBucket {
   /** A 429: pause for `retryAfterMs`, halve the rate (once per second at most). */
   throttled(now: number, retryAfterMs: number): void {
     this.#pause = Math.max(this.#pause, now + retryAfterMs);
-    if (now - this.#slowAt > 1000) {
+    if ((now - this.#slowAt) * this.#scale > 1000) {
       this.#rate = Math.max(this.#ceiling / 20, this.rate(now) / 2);
       this.#slowAt = now;
     }
@@ -51,7 +54,7 @@ export class LocalBucket {
 
   /** The sustained rate at `now`: grows back by 5% of the ceiling per second from 10 s after a 429. */
   rate(now: number): number {
-    const quietSec = (now - this.#slowAt - 10_000) / 1000;
+    const quietSec = ((now - this.#slowAt) * this.#scale - 10_000) / 1000;
     return quietSec > 0 ? Math.min(this.#ceiling, this.#rate + this.#ceiling * 0.05 * quietSec) : this.#rate;
   }
 }

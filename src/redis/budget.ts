@@ -58,7 +58,7 @@ class Lane {
     this.#realLimit = options.limit * options.scale;
     this.#closed = options.closed;
     this.#rate = options.limit * HEADROOM;
-    this.#local = new LocalBucket(this.#realLimit);
+    this.#local = new LocalBucket(this.#realLimit, this.#scale);
   }
 
   /** Sustained rate of the whole fleet now, per second of DashScope's clock. */
@@ -124,7 +124,7 @@ class Lane {
     const share = this.#fleet.size;
     if (share !== this.#localShare) {
       this.#localShare = share;
-      this.#local = new LocalBucket(this.#realLimit / share);
+      this.#local = new LocalBucket(this.#realLimit / share, this.#scale);
     }
     const wait = this.#local.take(now);
     if (wait === 0) {
@@ -145,7 +145,7 @@ class Lane {
   }
 
   #args(op: string, arg: number): (string | number)[] {
-    return [op, this.#realLimit * HEADROOM, this.#realLimit, arg];
+    return [op, this.#realLimit * HEADROOM, this.#realLimit, arg, this.#scale];
   }
 }
 

@@ -203,10 +203,9 @@ function clientDetector({ watches, alone, fleet, leader }: Shared): EndDetector 
   return {
     // Alone, this process's own sweep decides; else the leader's (its note, when another leads).
     backstopMs: () => alone.backstopMs() ?? leader.backstopMs() ?? fleet.backstopMs,
-    missed(taskId, endedAt) {
-      leader.missed(taskId, endedAt);
-      alone.missed(taskId, endedAt);
-    },
+    // Only a process sweeping for itself may conclude that the list endpoint misses ends: in the fleet
+    // a sighting travels through Redis and another process, and arriving late is not missing.
+    missed: (taskId, endedAt) => alone.missed(taskId, endedAt),
     watch(taskId, submittedAt, onSighting) {
       const unwatch = watches.watch(taskId, submittedAt, onSighting);
       const stop = () => {

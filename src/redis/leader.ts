@@ -5,7 +5,9 @@
  * rate) and publishes what it sees: on the stream for the waits listening now, and in a status hash
  * for waits that start later. When the leader dies, the lease lapses and the next process to ask
  * takes over. A paused leader that wakes after its lease lapsed stops at its next renewal; until then
- * it may sweep once more, which costs budget but never a wrong answer (statuses are facts).
+ * it may sweep once more, which costs budget but never a wrong answer (statuses are facts). The
+ * leader also notes how rarely waits need to poll on their own while it sweeps (its backstop), for
+ * every process to read.
  */
 import type { EndDetector, ListTasks, Logger, TaskSighting } from 'dashscope-liveportrait';
 import type { RedisLink } from './link.js';
@@ -19,8 +21,12 @@ import { formatStatus, type WatchKeys } from './watches.js';
 export const LEASE_TTL_MS = 5_000;
 /** The lease is renewed, or asked for, this often; the leader re-reads the watches as often, ms. */
 const RENEW_MS = 1_000;
-/** The backstop note lapses this long after the leader's last renewal, ms (real time). */
-const BACKSTOP_NOTE_MS = 3_000;
+/**
+ * The backstop note lapses this long after the leader's last renewal, ms (real time): past the
+ * lease, so waits keep relying on sweeps while the next leader takes over, instead of all polling
+ * at once in between; a list endpoint that fails is announced at once (a note of 0).
+ */
+const BACKSTOP_NOTE_MS = LEASE_TTL_MS + 2_000;
 /** The status hash expires this long after its last write, ms. */
 const STATUS_TTL_MS = 60 * 60_000;
 
@@ -91,11 +97,6 @@ export class FleetLeader {
     this.#nap?.abort();
   }
 
-  /** A wait of this process found an end before any sweep: tell the sweep, if it is ours. */
-  missed(taskId: string, endedAt: number | undefined): void {
-    this.#mirror?.missed(taskId, endedAt);
-  }
-
   /** Stops sweeping and gives the lease up so another process takes over at once. */
   async close(): Promise<void> {
     this.#stop.abort();
@@ -127,7 +128,7 @@ export class FleetLeader {
     await this.#resign();
     // Hand over at once rather than after the lease lapses.
     await this.#link.run(async (c) => {
-      if ((await c.get(this.#keys.lease)) === this.#id) await c.del(this.#keys.lease, this.#keys.backstop);
+      if ((await c.get(this.#keys.lease)) === this.#id) await c.del(this.#keys.lease);
     });
   }
 
@@ -148,8 +149,7 @@ export class FleetLeader {
     // Waits of every process learn from this note how rarely they need to poll on their own.
     const backstopMs = mirror.backstopMs();
     await this.#link.run(async (c) => {
-      if (backstopMs > 0) await c.set(this.#keys.backstop, Math.round(backstopMs), 'PX', BACKSTOP_NOTE_MS);
-      else await c.del(this.#keys.backstop);
+      await c.set(this.#keys.backstop, Math.round(backstopMs), 'PX', BACKSTOP_NOTE_MS);
     });
     const liveIds = new Set(live.map(([taskId]) => taskId));
     await this.#link.run(async (c) => {

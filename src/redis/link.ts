@@ -9,8 +9,11 @@ import { Redis, type RedisOptions } from 'ioredis';
 /** A connection URL, or a client whose options (host, TLS, password, sentinels) the coordinator copies. */
 export type RedisSource = string | Redis;
 
-/** How long one command may take before Redis counts as unreachable, ms. */
-export const COMMAND_TIMEOUT_MS = 500;
+/**
+ * How long one command may take before Redis counts as unreachable, ms. Short, so nothing waits on a
+ * hung Redis, but not so short that a busy event loop (a reply read late) looks like an outage.
+ */
+export const COMMAND_TIMEOUT_MS = 1000;
 /** How long a first connection may take before the coordinator starts on its local share, ms. */
 const FIRST_CONNECT_MS = 1000;
 
@@ -56,15 +59,26 @@ export class RedisLink {
     this.connection.on('ready', () => this.#setUp(true));
     this.connection.on('close', () => this.#setUp(false));
     this.#firstConnect = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
+      const giveUp = () => {
+        if (this.#settled) return;
         this.#settled = true;
+        clearTimeout(soft);
+        clearTimeout(hard);
         this.#outage(new Error(`no connection within ${FIRST_CONNECT_MS} ms`));
         resolve();
+      };
+      // Connected but not yet ready at the first deadline is a busy process, not an unreachable
+      // Redis: it gets until the second.
+      const soft = setTimeout(() => {
+        if (this.connection.status !== 'connect') giveUp();
       }, FIRST_CONNECT_MS);
-      timer.unref();
+      const hard = setTimeout(giveUp, 3 * FIRST_CONNECT_MS);
+      soft.unref();
+      hard.unref();
       this.connection.once('ready', () => {
         this.#settled = true;
-        clearTimeout(timer);
+        clearTimeout(soft);
+        clearTimeout(hard);
         resolve();
       });
       this.connection.connect().catch(() => {});
