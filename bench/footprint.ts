@@ -87,12 +87,12 @@ export function footprintTable(f: FootprintResult, d: FootprintResult, c: ColdSt
       [
         `heap per waiting job (${f.jobs} waits, one signal, no deadline)`,
         `${(f.bytesPerWait / 1024).toFixed(2)} KB`,
-        '< 4 KB',
+        '≤ 8 KB',
       ],
       [
         `heap per waiting job (${d.jobs} waits, default options)`,
         `${(d.bytesPerWait / 1024).toFixed(2)} KB`,
-        '< 4 KB',
+        '≤ 8 KB',
       ],
       [
         'event-loop delay p99 (max) during the waits',

@@ -2,6 +2,7 @@
  * `LivePortraitClient` and `generateVideo()`: validate, then compose the endpoints, the transport and
  * the wait. No protocol detail lives here: paths and bodies are in `endpoints.ts` and `schemas.ts`.
  */
+import { setMaxListeners } from 'node:events';
 import {
   type DownloadVideoOptions,
   type GenerateVideoOptions,
@@ -67,8 +68,8 @@ export class LivePortraitClient implements AsyncDisposable {
   /** The account's budget, end detection and job limit, from the coordinator. */
   readonly #coordination: Coordination;
   readonly #time: Time;
-  /** Aborted by `close()`: every open wait ends with it. */
-  readonly #closing = new AbortController();
+  /** Aborted by `close()`: every open wait ends with it (each listens, so no listener limit applies). */
+  readonly #closing = noListenerLimit(new AbortController());
 
   /** @throws ConfigurationError when no API key is given or found, or the base URL is unusable. */
   constructor(options: ClientOptions = {}) {
@@ -411,6 +412,12 @@ export async function generateVideo(
 /** Submit's `task_status` as a known status, for the wait's timeout error; anything else is not one. */
 function submittedStatus(status: string): TaskStatus | undefined {
   return (TASK_STATUSES as readonly string[]).includes(status) ? (status as TaskStatus) : undefined;
+}
+
+/** `controller` without Node's warning at 11 listeners: every open wait of a client listens to it. */
+function noListenerLimit(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 function mediaSpec(image: MediaInput, audio: MediaInput): InputSpec {

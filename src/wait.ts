@@ -92,10 +92,8 @@ export interface WaitOptions {
 
 /** The reason a wait's signal aborts with when its deadline passes. */
 const DEADLINE: unique symbol = Symbol('deadline');
-/** The reason a wait's signal aborts with once it is over, to cancel its deadline's sleep. */
+/** The reason a signal aborts with once what it guarded is over, to cancel the sleeps it holds. */
 const SETTLED: unique symbol = Symbol('settled');
-/** The reason a nap is cut short: a sweep saw the task end. */
-const WOKEN: unique symbol = Symbol('woken');
 
 /** Polls until the task ends; resolves with the succeeded task or rejects with the SDK's typed error. */
 export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise<SucceededTask> {
@@ -134,7 +132,10 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
     if (detector && submittedAt !== undefined) unwatch = detector.watch(taskId, submittedAt, onSighting);
   };
 
-  /** Sleeps until the next poll is due; a sighting of the end cuts it short. */
+  /**
+   * Sleeps until the next poll is due; a sighting of the end cuts it short. The sleep cut short runs on
+   * until its time (at most `maxMs`) and resolves into nothing; the wait's end aborts it at once.
+   */
   const napUntilDue = async () => {
     for (;;) {
       const backstop = unwatch && !endSighted ? (detector?.backstopMs() ?? 0) : 0;
@@ -142,26 +143,35 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
       const ms = due - time.now();
       if (ms <= 0) return;
       // Relying on sweeps, look again every `maxMs`: if they stop, the wait's own schedule resumes.
-      const nap = linkAbort(life.signal);
-      wake = () => nap.abort(WOKEN);
-      try {
-        await time.sleep(backstop > 0 ? Math.min(ms, schedule.maxMs) : ms, nap.signal);
-      } catch (error) {
-        if (nap.signal.reason !== WOKEN) throw error;
-      } finally {
-        wake = undefined;
-        nap.release();
-      }
+      // Never past the deadline: an idle wait needs no timer of its own for it.
+      const napMs = Math.min(backstop > 0 ? Math.min(ms, schedule.maxMs) : ms, deadline - time.now());
+      if (napMs <= 0) return;
+      await new Promise<void>((resolve, reject) => {
+        wake = resolve;
+        time.sleep(napMs, life.signal).then(resolve, reject);
+      });
+      wake = undefined;
+    }
+  };
+
+  /** One poll; the deadline aborts it even while it hangs (a timer only while the poll is out). */
+  const poll = async (): Promise<Task> => {
+    if (!Number.isFinite(deadline)) return deps.fetchTask(life.signal);
+    const out = linkAbort(life.signal);
+    time.sleep(deadline - time.now(), out.signal).then(
+      () => life.abort(DEADLINE),
+      () => {},
+    );
+    try {
+      return await deps.fetchTask(out.signal);
+    } finally {
+      out.abort(SETTLED);
+      out.release();
     }
   };
 
   try {
     life.signal.throwIfAborted();
-    if (Number.isFinite(deadline))
-      time.sleep(timeoutMs ?? 0, life.signal).then(
-        () => life.abort(DEADLINE),
-        () => {},
-      );
     watch(options.submittedAt);
     for (;;) {
       await napUntilDue();
@@ -170,7 +180,7 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
       life.signal.throwIfAborted();
       let task: Task;
       try {
-        task = await deps.fetchTask(life.signal);
+        task = await poll();
       } catch (error) {
         if (life.signal.aborted || !isRetryable(error, 'idempotent')) throw error;
         logger?.debug('poll failed; will poll again', { taskId, error: String(error) });

@@ -4,33 +4,31 @@
  * signal, a caller's signal shared by many jobs) until garbage collection: a client waiting for hours
  * would pile them up.
  */
-export interface LinkedAbort {
-  readonly signal: AbortSignal;
-  /** Aborts the linked signal (and only it) with `reason`; later calls do nothing. */
-  abort(reason: unknown): void;
+/** An AbortController aborted by the first of its parents to abort; `release()` detaches it from them. */
+export class LinkedAbort extends AbortController {
+  readonly #parents: Array<AbortSignal | undefined>;
+  readonly #follow = (event: Event) => this.abort((event.target as AbortSignal).reason);
+
+  constructor(parents: Array<AbortSignal | undefined>) {
+    super();
+    this.#parents = parents;
+    for (const parent of parents) {
+      if (!parent) continue;
+      if (parent.aborted) {
+        this.abort(parent.reason);
+        break;
+      }
+      parent.addEventListener('abort', this.#follow, { once: true });
+    }
+  }
+
   /** Detaches from the parents. Call it in `finally`. */
-  release(): void;
+  release(): void {
+    for (const parent of this.#parents) parent?.removeEventListener('abort', this.#follow);
+  }
 }
 
 /** A controller aborted by the first of `parents` to abort (undefined parents are skipped). */
 export function linkAbort(...parents: Array<AbortSignal | undefined>): LinkedAbort {
-  const controller = new AbortController();
-  const followed: AbortSignal[] = [];
-  const onAbort = (event: Event) => controller.abort((event.target as AbortSignal).reason);
-  for (const parent of parents) {
-    if (!parent) continue;
-    if (parent.aborted) {
-      controller.abort(parent.reason);
-      break;
-    }
-    parent.addEventListener('abort', onAbort, { once: true });
-    followed.push(parent);
-  }
-  return {
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
-    release: () => {
-      for (const parent of followed) parent.removeEventListener('abort', onAbort);
-    },
-  };
+  return new LinkedAbort(parents);
 }

@@ -56,7 +56,7 @@ interface Watch {
 /** An end detector that sweeps the list endpoint while enough tasks are watched. */
 export function createSweepingDetector(options: SweepOptions): EndDetector {
   const { listTasks, budget, time, logger } = options;
-  const watches = new Map<string, Set<Watch>>();
+  const watches = new Map<string, Watch[]>();
   let count = 0;
   let running: AbortController | undefined;
   let closed = false;
@@ -167,8 +167,8 @@ export function createSweepingDetector(options: SweepOptions): EndDetector {
   /** The oldest submit among watches still waiting for their end to be seen: the list window's start. */
   function oldestSubmit(): number | undefined {
     let oldest: number | undefined;
-    for (const set of watches.values()) {
-      for (const watch of set) {
+    for (const list of watches.values()) {
+      for (const watch of list) {
         if (watch.seen !== undefined && ENDED_STATUSES.has(watch.seen)) continue;
         if (oldest === undefined || watch.submittedAt < oldest) oldest = watch.submittedAt;
       }
@@ -179,14 +179,19 @@ export function createSweepingDetector(options: SweepOptions): EndDetector {
   return {
     watch(taskId, submittedAt, onSighting) {
       const watch: Watch = { taskId, submittedAt, seen: undefined, tell: onSighting };
-      const set = watches.get(taskId) ?? new Set<Watch>();
-      watches.set(taskId, set);
-      set.add(watch);
+      // An array, not a Set: a task almost always has one watch, and a thousand waits hold one each.
+      const list = watches.get(taskId);
+      if (list) list.push(watch);
+      else watches.set(taskId, [watch]);
       count++;
       update();
+      let stopped = false;
       return () => {
-        if (!set.delete(watch)) return;
-        if (set.size === 0 && watches.get(taskId) === set) watches.delete(taskId);
+        if (stopped) return;
+        stopped = true;
+        const rest = (watches.get(taskId) ?? []).filter((other) => other !== watch);
+        if (rest.length > 0) watches.set(taskId, rest);
+        else watches.delete(taskId);
         count--;
         update();
       };
