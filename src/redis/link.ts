@@ -37,6 +37,14 @@ export function openConnection(source: RedisSource, extra: RedisOptions = {}): R
   connection.on('error', () => {});
   // An idle connection must not keep the process alive (a pending command's timeout timer does).
   connection.on('connect', () => connection.stream?.unref?.());
+  // Nor may its reconnect timer while Redis is down. ioredis arms it right after announcing
+  // 'reconnecting' and keeps it in a field it does not document; where the field is absent, nothing
+  // happens (the process then stays up until Redis returns or the client is closed).
+  connection.on('reconnecting', () =>
+    queueMicrotask(() =>
+      (connection as unknown as { reconnectTimeout?: NodeJS.Timeout | null }).reconnectTimeout?.unref?.(),
+    ),
+  );
   return connection;
 }
 
