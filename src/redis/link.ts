@@ -80,9 +80,8 @@ export class RedisLink {
       const soft = setTimeout(() => {
         if (this.connection.status !== 'connect') giveUp();
       }, FIRST_CONNECT_MS);
+      // Kept alive: a take may be waiting for this verdict (an idle process waits at most this long).
       const hard = setTimeout(giveUp, 3 * FIRST_CONNECT_MS);
-      soft.unref();
-      hard.unref();
       this.connection.once('ready', () => {
         this.#settled = true;
         clearTimeout(soft);
