@@ -3,6 +3,7 @@
  * the wait. No protocol detail lives here: paths and bodies are in `endpoints.ts` and `schemas.ts`.
  */
 import { setMaxListeners } from 'node:events';
+import { resolve } from 'node:path';
 import {
   type DownloadVideoOptions,
   type GenerateVideoOptions,
@@ -22,6 +23,7 @@ import {
   APIError,
   ConnectionError,
   ImageRejectedError,
+  SaveFailedError,
   ValidationError,
   type ValidationIssue,
 } from './errors.js';
@@ -240,8 +242,9 @@ export class LivePortraitClient implements AsyncDisposable {
 
   /**
    * Image check (optional), submit, wait: a finished video from two media. With `output`, the video is
-   * downloaded there too and the result's `outputPath` is a `string`. `timeout` is the deadline of the
-   * wait; each request uses the client's request settings.
+   * downloaded there too and the result's `outputPath` is a `string`; if that download fails for any
+   * reason but an abort or an expired link, the error is a `SaveFailedError` that keeps the task id and
+   * the video URL. `timeout` is the deadline of the wait; each request uses the client's request settings.
    */
   async generateVideo(
     image: MediaInput,
@@ -297,7 +300,16 @@ export class LivePortraitClient implements AsyncDisposable {
       release();
     }
     if (output === undefined) return result;
-    const saved = await this.downloadVideo(result, output, { signal, onProgress: onDownloadProgress });
+    // The job is billed and done: whatever stops the download, the error keeps the task id and the URL.
+    const saved = await this.downloadVideo(result, output, { signal, onProgress: onDownloadProgress }).catch(
+      (error: unknown) => {
+        throw SaveFailedError.of(error, {
+          path: resolve(output),
+          videoUrl: result.videoUrl,
+          taskId: result.taskId,
+        });
+      },
+    );
     return { ...result, outputPath: saved.path };
   }
 

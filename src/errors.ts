@@ -299,6 +299,26 @@ export class SaveFailedError extends LivePortraitError {
     this.path = details.path;
     this.reason = details.reason;
   }
+
+  /**
+   * The error to throw when saving a finished job's video failed with `error`: a `SaveFailedError`
+   * keeping the task id and the URL (a network or server failure of the download included, since the
+   * video can still be downloaded again), or `error` itself when it is an abort, an expired link (no
+   * second try can help) or already a `SaveFailedError`.
+   */
+  static of(
+    error: unknown,
+    details: { path: string; videoUrl: string; taskId?: string | undefined },
+  ): unknown {
+    if (
+      error instanceof AbortError ||
+      error instanceof ResultExpiredError ||
+      error instanceof SaveFailedError
+    )
+      return error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return new SaveFailedError({ ...details, reason }, { cause: error });
+  }
 }
 
 /** What an HTTP answer looked like, as far as error mapping needs it. */

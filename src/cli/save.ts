@@ -5,13 +5,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import {
-  type DownloadProgress,
-  type DownloadResult,
-  ResultExpiredError,
-  SaveFailedError,
-  type VideoResult,
-} from '../index.js';
+import { type DownloadProgress, type DownloadResult, SaveFailedError, type VideoResult } from '../index.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './errors.js';
 
@@ -48,16 +42,10 @@ export async function saveVideo(
       onProgress: (progress) => reporter.detail(describeProgress(progress)),
     });
   } catch (error) {
-    // An interruption is reported by run.ts; an expired link cannot be fetched again (exit 5); the SDK's
-    // own SaveFailedError (the file system refused) already says all there is to say.
-    if (signal.aborted || error instanceof ResultExpiredError || error instanceof SaveFailedError)
-      throw error;
-    // The download itself failed (network, server): the video is not lost either.
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new SaveFailedError(
-      { path: resolve(out), videoUrl: result.videoUrl, taskId: result.taskId, reason },
-      { cause: error },
-    );
+    // An interruption is reported by run.ts; anything else keeps the task id and the URL (an expired
+    // link stays a ResultExpiredError: exit 5, nothing to download again).
+    if (signal.aborted) throw error;
+    throw SaveFailedError.of(error, { path: resolve(out), videoUrl: result.videoUrl, taskId: result.taskId });
   }
 }
 

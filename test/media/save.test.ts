@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { LivePortraitClient, LivePortraitError, SaveFailedError } from '../../src/index.js';
+import {
+  LivePortraitClient,
+  LivePortraitError,
+  MediaUnreachableError,
+  ResultExpiredError,
+  SaveFailedError,
+} from '../../src/index.js';
 import { systemSleep } from '../../src/internal/time.js';
 import { type DownloadFiles, downloadToFile, nodeFiles } from '../../src/media/download.js';
 import { API_KEY, clientFor, emulator, IMAGE } from '../helpers/setup.js';
@@ -151,5 +157,31 @@ describe('durability: fsync before and after the rename', () => {
     expect((error as SaveFailedError).cause).toBe(eio);
     expect(calls.some((call) => call.startsWith('rename'))).toBe(false);
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('generateVideo({ output }) when the download itself fails', () => {
+  it('a network or server failure after the job succeeded is a SaveFailedError with the task id and URL', async () => {
+    const running = await emulator();
+    const client = clientFor(running, { maxRetries: 0 });
+    running.faults.next(1, { kind: 'status', status: 500, route: 'result' });
+    const output = join(await emptyDir(), 'x.mp4');
+    const error = (await client
+      .generateVideo(IMAGE, 'https://example.com/voice.mp3', { output })
+      .catch((e: unknown) => e)) as SaveFailedError;
+    const task = running.tasks.all()[0];
+    expect(error).toBeInstanceOf(SaveFailedError);
+    expect(error.taskId).toBe(task?.id);
+    expect(error.path).toBe(output);
+    expect(error.cause).toBeInstanceOf(MediaUnreachableError);
+    expect(error.message).toContain(`liveportrait wait ${task?.id} --out PATH`);
+    // The URL it keeps downloads the video once the fault has passed.
+    await client.downloadVideo(error.videoUrl, output);
+    expect(existsSync(output)).toBe(true);
+  });
+
+  it('an expired link stays a ResultExpiredError (downloading again cannot help)', () => {
+    const expired = new ResultExpiredError({ url: 'https://example.com/v.mp4', status: 403 });
+    expect(SaveFailedError.of(expired, { path: '/x.mp4', videoUrl: 'u', taskId: 't' })).toBe(expired);
   });
 });
