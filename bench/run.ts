@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the three benchmarks of docs/BENCHMARKS.md against the emulator over loopback,
  * printed as markdown tables with the targets. BENCH_SCALE sets how much faster than real time the
- * detection runs go (default 5); BENCH_ONLY=detection|overhead|footprint runs one part.
+ * detection runs go (default 5); BENCH_ONLY=detection|overhead|footprint runs one part; BENCH_N=500,1000
+ * runs detection at those N only; BENCH_QUICK=1 runs only the SDK and the oracle (for trying a change).
  */
 import { cpus } from 'node:os';
 import { type DetectionResult, detect, detectionTable, POLLERS } from './detection.js';
@@ -11,6 +12,9 @@ import { overhead, overheadTable } from './overhead.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 5);
 const ONLY = process.env.BENCH_ONLY;
+const SIZES = process.env.BENCH_N ? process.env.BENCH_N.split(',').map(Number) : [1, 10, 100, 500, 1000];
+/** The SDK and the oracle first: the verdict compares them. */
+const POLLERS_RUN = process.env.BENCH_QUICK ? POLLERS.slice(0, 2) : POLLERS;
 /** N = 1 is too small for a p95: that row merges this many independent single-job runs. */
 const SINGLE_TRIALS = 20;
 
@@ -21,9 +25,9 @@ console.log(
 );
 
 if (!ONLY || ONLY === 'detection') {
-  for (const n of [1, 10, 100, 500, 1000]) {
+  for (const n of SIZES) {
     const results: DetectionResult[] = [];
-    for (const poller of POLLERS)
+    for (const poller of POLLERS_RUN)
       results.push(n === 1 ? await singles(poller) : await detect(poller, n, SCALE));
     const what = n === 1 ? `N = 1 (${SINGLE_TRIALS} single-job runs, totals)` : `N = ${n}`;
     console.log(`## Detection, ${what}\n\n${detectionTable(results)}\n`);
