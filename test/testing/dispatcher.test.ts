@@ -21,6 +21,7 @@ import {
   LivePortraitClient,
   MediaUnreachableError,
   RequestTimeoutError,
+  SaveFailedError,
   TaskFailedError,
 } from '../../src/index.js';
 import {
@@ -160,12 +161,14 @@ describe('errors and faults', () => {
     expect(emulator.stats.byRoute.query).toBe(2);
   });
 
-  it('a failing result download is a MediaUnreachableError naming the URL without its signature', async () => {
+  it('a failing result download is a SaveFailedError over a MediaUnreachableError, its message without the signature', async () => {
     const { emulator, client, finishOnSubmit } = setup({ maxRetries: 0 });
     emulator.faults.next(1, { route: 'result', kind: 'reset-before-body' });
     const job = client.generateVideo(IMAGE, AUDIO, { ...finishOnSubmit, output: join(dir, 'v.mp4') });
     const error = await job.catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(MediaUnreachableError);
+    expect(error).toBeInstanceOf(SaveFailedError);
+    expect((error as SaveFailedError).cause).toBeInstanceOf(MediaUnreachableError);
+    expect((error as SaveFailedError).videoUrl).toContain('https://dashscope.aliyuncs.com/results/');
     expect(String((error as Error).message)).toContain('https://dashscope.aliyuncs.com/results/');
     expect(String((error as Error).message)).not.toContain('Signature');
   });
