@@ -9,7 +9,7 @@ import { createLocalCoordinator, LivePortraitClient } from '../src/index.js';
 import { startEmulator } from '../src/testing/index.js';
 import { fixedSchedule, officialSchedule, type PollerRun, runBaseline, runOracle } from './baselines.js';
 import { emulatorPlan, IMAGE, makeJobs } from './lib/jobs.js';
-import { peakRate, quantile, sec, table } from './lib/stats.js';
+import { detectionLags, peakRate, quantile, sec, table } from './lib/stats.js';
 import { scaledTime } from './lib/time.js';
 
 const API_KEY = 'sk-bench-0123456789';
@@ -100,11 +100,7 @@ export async function detect(poller: Poller, n: number, scale: number, seed = 0)
     if (process.env.BENCH_DEBUG) console.error(error);
   }
   const wallMs = performance.now() - started;
-  const lags: number[] = [];
-  for (const task of running.tasks.all()) {
-    const at = resolvedAt.get(task.id);
-    if (at !== undefined && task.endedAt !== undefined) lags.push(at - task.endedAt);
-  }
+  const lags = detectionLags(running.tasks.all(), resolvedAt);
   const stats = running.stats;
   const result: DetectionResult = {
     poller: poller.name,

@@ -16,7 +16,7 @@ import { startRedisServer } from '../test/redis/server.js';
 import type { FleetProcessConfig } from './lib/fleet-process.js';
 import { emulatorPlan, makeJobs } from './lib/jobs.js';
 import { benchFile } from './lib/processes.js';
-import { peakRate, quantile, sec, table } from './lib/stats.js';
+import { detectionLags, peakRate, quantile, sec, table } from './lib/stats.js';
 import { scaledTime } from './lib/time.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 2);
@@ -116,11 +116,7 @@ async function run(processes: number, jobsEach: number, mode: Mode): Promise<Row
   await exited;
   await outage;
   const wallMs = performance.now() - started;
-  const lags: number[] = [];
-  for (const task of emulator.tasks.all()) {
-    const at = resolvedAt.get(task.id);
-    if (at !== undefined && task.endedAt !== undefined) lags.push(at - task.endedAt);
-  }
+  const lags = detectionLags(emulator.tasks.all(), resolvedAt);
   const stats = emulator.stats;
   const queryTimes = emulator.log.filter((e) => e.route === 'query' || e.route === 'list').map((e) => e.at);
   await emulator.close();

@@ -41,3 +41,16 @@ export function peakRate(times: readonly number[]): number {
   }
   return peak;
 }
+
+/** Detection lag of each task: from its end (the emulator's record) to when the client resolved it, ms. */
+export function detectionLags(
+  tasks: Iterable<{ id: string; endedAt?: number | undefined }>,
+  resolvedAt: ReadonlyMap<string, number>,
+): number[] {
+  const lags: number[] = [];
+  for (const task of tasks) {
+    const at = resolvedAt.get(task.id);
+    if (at !== undefined && task.endedAt !== undefined) lags.push(at - task.endedAt);
+  }
+  return lags;
+}
