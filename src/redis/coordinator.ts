@@ -11,45 +11,16 @@ import type {
   EndDetector,
   ListTasks,
 } from 'dashscope-liveportrait';
-import { AbortError, ConfigurationError, createLocalCoordinator, type Time } from 'dashscope-liveportrait';
-import type { Redis } from 'ioredis';
+import { AbortError, createLocalCoordinator, type Time } from 'dashscope-liveportrait';
+import { type AloneDetection, detectAlone } from './alone.js';
 import { RedisBudget } from './budget.js';
 import { FleetMembership } from './fleet.js';
 import { RedisJobLimiter } from './jobs.js';
 import { FleetLeader, type SweepingDetectorFactory } from './leader.js';
 import { RedisLink, type Warn } from './link.js';
-import { DetectorMirror } from './mirror.js';
+import { checkOptions, type RedisCoordinatorOptions } from './options.js';
 import { readStream } from './stream.js';
 import { WatchRegistry } from './watches.js';
-
-/** Options of {@link createRedisCoordinator}. */
-export interface RedisCoordinatorOptions {
-  /**
-   * A connection URL (`redis://…`, `rediss://…`) or an `ioredis` client. The coordinator opens its own
-   * connections (two while waits are open) with the client's settings and short timeouts; it never
-   * uses or closes the client itself.
-   */
-  redis: string | Redis;
-  /** Prefix of every key the coordinator writes. Default `dashscope-liveportrait:`. */
-  keyPrefix?: string | undefined;
-  /**
-   * Task queries per second for the whole fleet (polls, task lists, `getTask`). DashScope allows 20
-   * per account: lower it by what other users of the account send. Default 20.
-   */
-  queriesPerSecond?: number | undefined;
-  /**
-   * Submits per second for the whole fleet. DashScope does not document this limit; 10/s is what
-   * its testing emulator enforces and what the in-process coordinator assumes. `Infinity` turns it
-   * off. Default 10.
-   */
-  submitsPerSecond?: number | undefined;
-  /** Jobs submitted and not yet ended across the whole fleet. Default: no limit. */
-  maxConcurrentJobs?: number | undefined;
-  /**
-   * Receives the one warning of each Redis outage. Default: `process.emitWarning`.
-   */
-  onWarning?: ((message: string) => void) | undefined;
-}
 
 /** What tests and the benchmark may replace; not public. */
 export interface CoordinatorInternals {
@@ -74,8 +45,6 @@ interface Shared {
   reader: Promise<void>;
   close(): Promise<void>;
 }
-
-const DEFAULT_PREFIX = 'dashscope-liveportrait:';
 
 /** Checks the options and builds the coordinator; see `createRedisCoordinator` for the public one. */
 export function buildRedisCoordinator(
@@ -221,51 +190,6 @@ function clientDetector({ watches, alone, fleet, leader }: Shared): EndDetector 
   };
 }
 
-/**
- * While Redis is unreachable no leader can serve this process: it sweeps for its own waits, on its
- * local share of the budget, until Redis returns.
- */
-interface AloneDetection {
-  /** The own sweep's backstop; undefined while Redis is up (the fleet's leader serves). */
-  backstopMs(): number | undefined;
-  missed(taskId: string, endedAt: number | undefined): void;
-  close(): Promise<void>;
-}
-
-function detectAlone(
-  link: RedisLink,
-  watches: WatchRegistry,
-  listTasks: () => ListTasks | undefined,
-  detector: (listTasks: ListTasks) => EndDetector,
-): AloneDetection {
-  let mirror: DetectorMirror | undefined;
-  const sync = () => {
-    const list = listTasks();
-    if (link.up || !list) {
-      const closing = mirror;
-      mirror = undefined;
-      void closing?.close();
-      return;
-    }
-    mirror ??= new DetectorMirror(detector(list), (sighting) => watches.sighted(sighting));
-    mirror.sync([...watches.entries()].map(([taskId, { submittedAt }]) => [taskId, submittedAt] as const));
-  };
-  const offLink = link.onChange(sync);
-  const offWatches = watches.onChange(sync);
-  void link.settled().then(sync);
-  return {
-    backstopMs: () => mirror?.backstopMs(),
-    missed: (taskId, endedAt) => mirror?.missed(taskId, endedAt),
-    async close() {
-      offLink();
-      offWatches();
-      const closing = mirror;
-      mirror = undefined;
-      await closing?.close();
-    },
-  };
-}
-
 /** Resolves at the next change of the watched set, or when `signal` aborts. */
 function nextChange(watches: WatchRegistry, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -281,55 +205,3 @@ function nextChange(watches: WatchRegistry, signal: AbortSignal): Promise<void> 
 
 const unlimited = (signal?: AbortSignal): Promise<() => void> =>
   signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(() => {});
-
-interface Settings {
-  redis: string | Redis;
-  keyPrefix: string;
-  queriesPerSecond: number;
-  submitsPerSecond: number | undefined;
-  maxConcurrentJobs: number | undefined;
-  onWarning: Warn;
-}
-
-function checkOptions(options: RedisCoordinatorOptions): Settings {
-  const { redis } = options ?? {};
-  if (typeof redis !== 'string' && typeof (redis as Partial<Redis> | undefined)?.duplicate !== 'function') {
-    throw new ConfigurationError(
-      'createRedisCoordinator needs { redis }: a connection URL or an ioredis client',
-    );
-  }
-  const keyPrefix = options.keyPrefix ?? DEFAULT_PREFIX;
-  if (typeof keyPrefix !== 'string') throw new ConfigurationError('keyPrefix must be a string');
-  return {
-    redis,
-    keyPrefix,
-    queriesPerSecond: rate('queriesPerSecond', options.queriesPerSecond ?? 20),
-    submitsPerSecond: unlimitedOrRate('submitsPerSecond', options.submitsPerSecond ?? 10),
-    maxConcurrentJobs:
-      options.maxConcurrentJobs === undefined
-        ? undefined
-        : wholeCount('maxConcurrentJobs', options.maxConcurrentJobs),
-    onWarning: options.onWarning ?? ((message) => process.emitWarning(message, 'DashScopeRedisWarning')),
-  };
-}
-
-function rate(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigurationError(
-      `${name} must be a finite number of requests per second > 0, got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
-/** `Infinity` turns the limit off (undefined); anything else must be a rate. */
-function unlimitedOrRate(name: string, value: number): number | undefined {
-  return value === Number.POSITIVE_INFINITY ? undefined : rate(name, value);
-}
-
-function wholeCount(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigurationError(`${name} must be a whole number ≥ 1, got ${String(value)}`);
-  }
-  return value;
-}

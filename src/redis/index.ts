@@ -11,9 +11,10 @@
  * Needs the optional peer dependency `ioredis` (5.4 or 6). The main entry of the package never loads it.
  */
 import type { Coordinator } from 'dashscope-liveportrait';
-import { buildRedisCoordinator, type RedisCoordinatorOptions } from './coordinator.js';
+import { buildRedisCoordinator } from './coordinator.js';
+import type { RedisCoordinatorOptions } from './options.js';
 
-export type { RedisCoordinatorOptions } from './coordinator.js';
+export type { RedisCoordinatorOptions } from './options.js';
 
 /**
  * A coordinator that shares the account's budget, end detection and job limit with every other

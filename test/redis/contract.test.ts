@@ -4,7 +4,8 @@
  */
 
 import type { ListTasks } from '../../src/index.js';
-import { buildRedisCoordinator, type RedisCoordinatorOptions } from '../../src/redis/coordinator.js';
+import { buildRedisCoordinator } from '../../src/redis/coordinator.js';
+import type { RedisCoordinatorOptions } from '../../src/redis/options.js';
 import { describeAccountBudgetContract } from '../polling/contract/account-budget.contract.js';
 import { describeEndDetectorContract } from '../polling/contract/end-detector.contract.js';
 import { describeJobLimiterContract } from '../polling/contract/job-limiter.contract.js';
