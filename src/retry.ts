@@ -72,8 +72,8 @@ export interface BackoffOptions {
  * Either way clamped to `maxRetryDelay`.
  */
 export function retryDelay(error: unknown, retry: number, options: BackoffOptions): number {
-  const asked = retryAfterMs(error);
-  if (asked !== undefined) return Math.min(asked, options.maxRetryDelay);
+  const asked = clampedRetryAfter(error, options.maxRetryDelay);
+  if (asked !== undefined) return asked;
   const exponential = (options.baseDelay ?? 500) * 2 ** (retry - 1);
   const jittered = exponential * (0.5 + options.random() / 2);
   return Math.min(jittered, options.maxRetryDelay);
@@ -82,10 +82,20 @@ export function retryDelay(error: unknown, retry: number, options: BackoffOption
 /**
  * How long the server asked to wait before the next try (its `Retry-After`, in ms), for any failure it
  * answered: 429, 503 or any other status. Undefined when it did not say or `error` is no answer at all.
- * Not clamped: callers clamp it by their own ceiling (`maxRetryDelay`).
+ * Not clamped: see {@link clampedRetryAfter}.
  */
 export function retryAfterMs(error: unknown): number | undefined {
   return error instanceof APIError ? error.retryAfterMs : undefined;
+}
+
+/**
+ * The server's `Retry-After` (see {@link retryAfterMs}) capped at `max` ms, the one ceiling every
+ * wait it causes obeys (retries, polls, the budget's pause): a server cannot stall a client longer
+ * than its `maxRetryDelay`. Undefined when the server did not say; `max` undefined caps nothing.
+ */
+export function clampedRetryAfter(error: unknown, max: number | undefined): number | undefined {
+  const asked = retryAfterMs(error);
+  return asked === undefined || max === undefined ? asked : Math.min(asked, max);
 }
 
 /**

@@ -11,7 +11,7 @@ import { abortError, headerValue, USER_AGENT } from './internal/http.js';
 import type { Sleep } from './internal/time.js';
 import type { Logger } from './logger.js';
 import type { AccountBudget, RequestKind } from './polling/ports.js';
-import { isRetryable, parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
+import { clampedRetryAfter, isRetryable, parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
 
 /** Everything the transport needs, resolved by the client. */
 export interface TransportConfig {
@@ -158,7 +158,7 @@ export class Transport {
       const normalized = this.#normalize(error, abort, spec);
       // Every process that shares the budget slows down, not only this request's retry.
       if (spec.spends && normalized instanceof RateLimitError && isRetryable(normalized, spec.retry))
-        budget?.throttled(spec.spends, clampDelay(normalized.retryAfterMs, this.#config.maxRetryDelay));
+        budget?.throttled(spec.spends, clampedRetryAfter(normalized, this.#config.maxRetryDelay));
       throw normalized;
     } finally {
       clearTimeout(timer);
@@ -224,10 +224,6 @@ export class Transport {
     // Last, so that no per-call header can replace the key or the workspace.
     return Object.assign(headers, this.#authHeaders);
   }
-}
-
-function clampDelay(ms: number | undefined, max: number): number | undefined {
-  return ms === undefined ? undefined : Math.min(ms, max);
 }
 
 function parseJson(text: string): unknown {

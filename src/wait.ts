@@ -20,7 +20,7 @@ import { linkAbort } from './internal/signals.js';
 import { parseBeijingTime, type Time } from './internal/time.js';
 import type { Logger } from './logger.js';
 import type { EndDetector, TaskSighting } from './polling/ports.js';
-import { isRetryable, retryAfterMs } from './retry.js';
+import { clampedRetryAfter, isRetryable } from './retry.js';
 import { ENDED_STATUSES, type SucceededTask, type Task, type TaskStatus } from './schemas.js';
 
 /** Told whenever the task's status changes. */
@@ -185,7 +185,7 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
         if (life.signal.aborted || !isRetryable(error, 'idempotent')) throw error;
         logger?.debug('poll failed; will poll again', { taskId, error: String(error) });
         lastPollAt = time.now();
-        const asked = Math.min(retryAfterMs(error) ?? 0, deps.maxRetryDelay ?? Number.POSITIVE_INFINITY);
+        const asked = clampedRetryAfter(error, deps.maxRetryDelay) ?? 0;
         dueAt = lastPollAt + Math.max(asked, nextGap());
         continue;
       }

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { APIError, InternalServerError, RateLimitError } from '../../src/errors.js';
-import { retryAfterMs, retryDelay } from '../../src/retry.js';
+import type { AccountBudget } from '../../src/polling/ports.js';
+import { clampedRetryAfter, retryAfterMs, retryDelay } from '../../src/retry.js';
 import { Transport } from '../../src/transport.js';
 import { API_KEY, emulator } from '../helpers/setup.js';
 
@@ -29,13 +30,32 @@ describe('retryDelay honors Retry-After on any retried status', () => {
   });
 });
 
+describe('clampedRetryAfter: the one ceiling of a server-asked wait', () => {
+  it('caps what the server asked at max, and passes a shorter ask through', () => {
+    expect(clampedRetryAfter(errorWith(429, 120_000), 60_000)).toBe(60_000);
+    expect(clampedRetryAfter(errorWith(503, 2_000), 60_000)).toBe(2_000);
+    expect(clampedRetryAfter(errorWith(503, 0), 60_000)).toBe(0);
+  });
+
+  it('is undefined when the server did not say, and caps nothing without a max', () => {
+    expect(clampedRetryAfter(new InternalServerError('x', details(503)), 60_000)).toBeUndefined();
+    expect(clampedRetryAfter(new Error('socket hang up'), 60_000)).toBeUndefined();
+    expect(clampedRetryAfter(errorWith(429, 120_000), undefined)).toBe(120_000);
+  });
+});
+
 function errorWith(status: number, retryAfter: number): APIError {
   const Class = status === 429 ? RateLimitError : status >= 500 ? InternalServerError : APIError;
   return new Class('x', { ...details(status), retryAfterMs: retryAfter });
 }
 
 describe('the transport waits what Retry-After asks, on 503 and every retried status', () => {
-  async function delaysFor(headers: Record<string, string>, status: number, maxRetryDelay = 60_000) {
+  async function delaysFor(
+    headers: Record<string, string>,
+    status: number,
+    maxRetryDelay = 60_000,
+    budget?: AccountBudget,
+  ) {
     const running = await emulator();
     running.faults.next(1, { route: 'query', kind: 'status', status, headers });
     const delays: number[] = [];
@@ -48,6 +68,7 @@ describe('the transport waits what Retry-After asks, on 503 and every retried st
       // Records the wait and returns at once: nothing here depends on the machine's speed.
       sleep: async (ms) => void delays.push(ms),
       random: () => 0,
+      budget,
     });
     try {
       await transport.request({
@@ -55,6 +76,7 @@ describe('the transport waits what Retry-After asks, on 503 and every retried st
         path: '/tasks/t-1',
         schema: z.unknown(),
         retry: 'idempotent',
+        spends: budget && 'query',
       });
     } finally {
       await transport.close();
@@ -79,5 +101,16 @@ describe('the transport waits what Retry-After asks, on 503 and every retried st
     expect(await delaysFor({ 'retry-after': '3600' }, 503, 5_000)).toEqual([5_000]);
     const date = new Date(Date.now() + 3_600_000).toUTCString();
     expect(await delaysFor({ 'retry-after': date }, 503, 5_000)).toEqual([5_000]);
+  });
+
+  it('tells the account budget of a 429 with the same clamp', async () => {
+    const pauses: Array<number | undefined> = [];
+    const budget: AccountBudget = {
+      take: async () => {},
+      throttled: (_kind, retryAfterMs) => void pauses.push(retryAfterMs),
+      queryRate: () => 20,
+    };
+    expect(await delaysFor({ 'retry-after': '3600' }, 429, 5_000, budget)).toEqual([5_000]);
+    expect(pauses).toEqual([5_000]);
   });
 });
