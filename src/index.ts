@@ -40,7 +40,7 @@ export {
   type ValidationIssue,
   WaitTimeoutError,
 } from './errors.js';
-export type { Sleep, Time } from './internal/time.js';
+export { type Sleep, type SleepOptions, systemSleep, type Time } from './internal/time.js';
 export { DEFAULT_BASE_URL } from './internal/wire.js';
 export type { Logger } from './logger.js';
 export type { DownloadOptions, DownloadProgress, DownloadResult } from './media/download.js';

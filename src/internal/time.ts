@@ -19,9 +19,23 @@ export interface Time {
   sleep: Sleep;
 }
 
-/** A timer-backed {@link Sleep} that removes its timer and its abort listener whichever way it ends. */
-export const systemSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
+/** Options of {@link systemSleep}. */
+export interface SleepOptions {
+  /**
+   * Whether the pending timer keeps the process alive. Default `true`: a pending wait should. `false`
+   * for background loops (heartbeats, lease renewals) that must not keep an idle process from exiting.
+   */
+  keepAlive?: boolean | undefined;
+}
+
+/**
+ * The {@link Sleep} the SDK runs on unless given another: resolves after `ms` of real time (`setTimeout`,
+ * so fake timers drive it), or rejects with `signal.reason` as soon as `signal` aborts; either way its
+ * timer and its abort listener are removed. The third argument is this implementation's own: it is not
+ * part of {@link Sleep}, which the SDK calls with `(ms, signal)` only.
+ */
+export function systemSleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
@@ -37,8 +51,10 @@ export const systemSleep: Sleep = (ms, signal) =>
       },
       Math.max(0, ms),
     );
+    if (options?.keepAlive === false) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
 
 /**
  * `performance.now()` (immune to wall-clock jumps, which matters for deadlines), `Date.now()` and

@@ -3,32 +3,14 @@
  * time, so this process's loops around them do too: they never take an injected clock. A benchmark
  * running DashScope's time `scale` times faster only converts rates and Retry-After at the edge.
  */
+import { systemSleep } from 'dashscope-liveportrait';
 
 /** A monotonic clock, ms. */
 export const monotonicNow = (): number => performance.now();
 
 /**
- * Resolves after `ms` of real time, or rejects with `signal.reason` as soon as `signal` aborts. With
- * `keepAlive` false the timer does not keep the process alive (the heartbeats of an idle client).
+ * The SDK's own sleep on real time, with `keepAlive` always said: false for the loops of an idle
+ * client (heartbeats, renewals), which must not keep its process alive.
  */
-export function nap(ms: number, signal: AbortSignal | undefined, keepAlive: boolean): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    if (!keepAlive) timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export const nap = (ms: number, signal: AbortSignal | undefined, keepAlive: boolean): Promise<void> =>
+  systemSleep(ms, signal, { keepAlive });
