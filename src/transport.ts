@@ -5,7 +5,8 @@
  */
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
 import type { z } from 'zod';
-import { APIError, ConnectionError, errorFromAnswer, RateLimitError, RequestTimeoutError } from './errors.js';
+import { errorFromAnswer } from './error-mapping.js';
+import { APIError, ConnectionError, RateLimitError, RequestTimeoutError } from './errors.js';
 import { AttemptAbort } from './internal/attempt-abort.js';
 import { abortError, headerValue, USER_AGENT } from './internal/http.js';
 import type { Sleep } from './internal/time.js';

@@ -5,13 +5,8 @@
  * did not choose. The connection pool (and any proxy) is the client's, shared with the transport.
  */
 import { type Dispatcher, request } from 'undici';
-import {
-  APIError,
-  ConnectionError,
-  errorFromAnswer,
-  LivePortraitError,
-  MediaUnreachableError,
-} from '../errors.js';
+import { errorFromAnswer } from '../error-mapping.js';
+import { APIError, ConnectionError, LivePortraitError, MediaUnreachableError } from '../errors.js';
 import { abortError, headerValue, USER_AGENT } from '../internal/http.js';
 import type { Sleep } from '../internal/time.js';
 import { parseRetryAfter, TRANSIENT_STATUSES, withRetries } from '../retry.js';

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { FormData } from 'undici';
 import * as endpoints from '../endpoints.js';
-import { APIError, errorFromAnswer } from '../errors.js';
+import { errorFromAnswer } from '../error-mapping.js';
+import { APIError } from '../errors.js';
 import { abortError } from '../internal/http.js';
 import { withRetries } from '../retry.js';
 import type { UploadPolicyWire } from '../schemas.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { errorFromAnswer } from '../../src/error-mapping.js';
 import {
   APIError,
   AuthenticationError,
   BadRequestError,
-  errorFromAnswer,
   InternalServerError,
   LivePortraitError,
   NotFoundError,

@@ -4,7 +4,8 @@
  * that are safe to repeat, and never retried for a submit.
  */
 import { describe, expect, it } from 'vitest';
-import { APIError, errorFromAnswer, InternalServerError, RateLimitError } from '../../src/errors.js';
+import { errorFromAnswer } from '../../src/error-mapping.js';
+import { APIError, InternalServerError, RateLimitError } from '../../src/errors.js';
 import { isRetryable } from '../../src/retry.js';
 
 const under200 = (code: string) =>
