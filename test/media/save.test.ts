@@ -24,10 +24,28 @@ import { fileServer } from './helpers.js';
 const VIDEO = new Uint8Array(64 * 1024).map((_, i) => i % 251);
 const emptyDir = () => mkdtemp(join(tmpdir(), 'lp-save-'));
 
+/** A whole job of `client` on `running` saved to `output`: what it rejected with, and the task it made. */
+async function generateInto(
+  running: Awaited<ReturnType<typeof emulator>>,
+  client: LivePortraitClient,
+  output: string,
+) {
+  const error = (await client
+    .generateVideo(IMAGE, 'https://example.com/voice.mp3', { output })
+    .catch((e: unknown) => e)) as SaveFailedError;
+  return { error, task: running.tasks.all()[0] };
+}
+
+/** A loopback file server with {@link VIDEO} at `/v.mp4`. */
+async function videoServer() {
+  const server = await fileServer();
+  server.serve('/v.mp4', VIDEO);
+  return server;
+}
+
 describe('SaveFailedError', () => {
   it('downloadVideo(url) into a missing directory: typed, with the URL, the cause and how to retry', async () => {
-    const files = await fileServer();
-    files.serve('/v.mp4', VIDEO);
+    const files = await videoServer();
     const client = new LivePortraitClient({ apiKey: API_KEY });
     const dest = join(await emptyDir(), 'missing-dir', 'x.mp4');
     const url = `${files.url}/v.mp4?Expires=1&Signature=s`;
@@ -48,10 +66,7 @@ describe('SaveFailedError', () => {
     const running = await emulator();
     const client = clientFor(running);
     const output = join(await emptyDir(), 'missing-dir', 'x.mp4');
-    const error = (await client
-      .generateVideo(IMAGE, 'https://example.com/voice.mp3', { output })
-      .catch((e: unknown) => e)) as SaveFailedError;
-    const task = running.tasks.all()[0];
+    const { error, task } = await generateInto(running, client, output);
     expect(error).toBeInstanceOf(SaveFailedError);
     expect(error.taskId).toBe(task?.id);
     expect(error.videoUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/results\//);
@@ -65,8 +80,7 @@ describe('SaveFailedError', () => {
   });
 
   it('a directory that cannot be written into (a file in its path) is a SaveFailedError too', async () => {
-    const files = await fileServer();
-    files.serve('/v.mp4', VIDEO);
+    const files = await videoServer();
     const client = new LivePortraitClient({ apiKey: API_KEY });
     const dir = await emptyDir();
     // Not chmod: tests may run as root, who writes anywhere; a file where a directory should be stops root too.
@@ -84,8 +98,7 @@ describe('SaveFailedError', () => {
 describe('durability: fsync before and after the rename', () => {
   /** Downloads from a loopback file server straight through `downloadToFile`, with `files` injected. */
   async function download(files: DownloadFiles, dest: string) {
-    const server = await fileServer();
-    server.serve('/v.mp4', VIDEO);
+    const server = await videoServer();
     const dispatcher = new Agent();
     const media = {
       dispatcher,
@@ -106,27 +119,16 @@ describe('durability: fsync before and after the rename', () => {
   function recording(overrides: Partial<DownloadFiles> = {}) {
     const calls: string[] = [];
     const real = { ...nodeFiles, ...overrides };
+    const logged = <T>(call: string, run: () => T): T => {
+      calls.push(call);
+      return run();
+    };
     const files: DownloadFiles = {
-      createWriteStream: (path) => {
-        calls.push(`write ${path}`);
-        return real.createWriteStream(path);
-      },
-      syncFile: (path) => {
-        calls.push(`syncFile ${path}`);
-        return real.syncFile(path);
-      },
-      rename: (from, to) => {
-        calls.push(`rename ${from} -> ${to}`);
-        return real.rename(from, to);
-      },
-      syncDir: (dir) => {
-        calls.push(`syncDir ${dir}`);
-        return real.syncDir(dir);
-      },
-      remove: (path) => {
-        calls.push(`remove ${path}`);
-        return real.remove(path);
-      },
+      createWriteStream: (path) => logged(`write ${path}`, () => real.createWriteStream(path)),
+      syncFile: (path) => logged(`syncFile ${path}`, () => real.syncFile(path)),
+      rename: (from, to) => logged(`rename ${from} -> ${to}`, () => real.rename(from, to)),
+      syncDir: (dir) => logged(`syncDir ${dir}`, () => real.syncDir(dir)),
+      remove: (path) => logged(`remove ${path}`, () => real.remove(path)),
     };
     return { calls, files };
   }
@@ -166,10 +168,7 @@ describe('generateVideo({ output }) when the download itself fails', () => {
     const client = clientFor(running, { maxRetries: 0 });
     running.faults.next(1, { kind: 'status', status: 500, route: 'result' });
     const output = join(await emptyDir(), 'x.mp4');
-    const error = (await client
-      .generateVideo(IMAGE, 'https://example.com/voice.mp3', { output })
-      .catch((e: unknown) => e)) as SaveFailedError;
-    const task = running.tasks.all()[0];
+    const { error, task } = await generateInto(running, client, output);
     expect(error).toBeInstanceOf(SaveFailedError);
     expect(error.taskId).toBe(task?.id);
     expect(error.path).toBe(output);

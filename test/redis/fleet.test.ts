@@ -115,6 +115,35 @@ async function leaderPid(connection: Redis, keyPrefix: string): Promise<number |
   return holder ? Number(holder.split('-')[0]) : undefined;
 }
 
+/** Reads the lease holder's pid every 100 ms until `accept` takes it (for up to `ms`); resolves with it. */
+async function leaderWhere(
+  connection: Redis,
+  keyPrefix: string,
+  accept: (pid: number | undefined) => boolean,
+  ms?: number,
+): Promise<number | undefined> {
+  let read = false;
+  let holder: number | undefined;
+  await until(() => {
+    void leaderPid(connection, keyPrefix).then((found) => {
+      holder = found;
+      read = true;
+    });
+    return read && accept(holder);
+  }, ms);
+  return holder;
+}
+
+/** Three processes of five jobs each, all five submitted, and the pid of the one that leads. */
+async function threeSubmittedAndTheirLeader(runMs: number) {
+  const run = await fleet({ runMs });
+  const connection = await admin();
+  for (const name of ['a', 'b', 'c']) run.start(name);
+  await until(() => run.workers.every((w) => count(w, 'submitted') === 5));
+  const pid = await leaderWhere(connection, run.keyPrefix, (found) => found !== undefined);
+  return { ...run, connection, pid };
+}
+
 describe('a fleet of processes on one account through Redis', { timeout: 120_000 }, () => {
   it('4 processes × 5 jobs: every job once, no 429, one budget', async () => {
     const { emulator, workers, start } = await fleet();
@@ -151,29 +180,18 @@ describe('a fleet of processes on one account through Redis', { timeout: 120_000
 
   it('the leader killed: another process takes the lease and the others finish', async () => {
     // Long jobs: the others are still waiting when the lease lapses.
-    const { emulator, workers, start, keyPrefix } = await fleet({ runMs: 12_000 });
-    const connection = await admin();
-    for (const name of ['a', 'b', 'c']) start(name);
-    await until(() => workers.every((w) => count(w, 'submitted') === 5));
-    let pid: number | undefined;
-    await until(() => {
-      void leaderPid(connection, keyPrefix).then((found) => {
-        pid = found;
-      });
-      return pid !== undefined;
-    });
+    const { emulator, workers, connection, keyPrefix, pid } = await threeSubmittedAndTheirLeader(12_000);
     const leader = workers.find((w) => w.child.pid === pid) as Worker;
     expect(leader).toBeDefined();
     leader.child.kill('SIGKILL');
     await leader.exited;
     // Its lease lapses (5 s) and a living process takes it within a few seconds more.
-    let holder: number | undefined = pid;
-    await until(() => {
-      void leaderPid(connection, keyPrefix).then((found) => {
-        holder = found;
-      });
-      return holder !== undefined && holder !== pid;
-    }, 15_000);
+    const holder = await leaderWhere(
+      connection,
+      keyPrefix,
+      (found) => found !== undefined && found !== pid,
+      15_000,
+    );
     expect(workers.some((w) => w.child.pid === holder && w !== leader)).toBe(true);
     const others = workers.filter((w) => w !== leader);
     expect(await Promise.all(others.map((w) => w.exited))).toEqual([0, 0]);
@@ -182,29 +200,13 @@ describe('a fleet of processes on one account through Redis', { timeout: 120_000
   });
 
   it('the leader paused (SIGSTOP) past its lease: the others go on; it resumes and finishes', async () => {
-    const { emulator, workers, start, keyPrefix } = await fleet({ runMs: 4_000 });
-    const connection = await admin();
-    for (const name of ['a', 'b', 'c']) start(name);
-    await until(() => workers.every((w) => count(w, 'submitted') === 5));
-    let pid: number | undefined;
-    await until(() => {
-      void leaderPid(connection, keyPrefix).then((found) => {
-        pid = found;
-      });
-      return pid !== undefined;
-    });
+    const { emulator, workers, connection, keyPrefix, pid } = await threeSubmittedAndTheirLeader(4_000);
     const paused = workers.find((w) => w.child.pid === pid) as Worker;
     paused.child.kill('SIGSTOP');
     cleanups.push(() => void paused.child.kill('SIGCONT'));
     const others = workers.filter((w) => w !== paused);
     // The lease (5 s) lapses while it sleeps; the others finish without it.
-    let holder: number | undefined = pid;
-    await until(() => {
-      void leaderPid(connection, keyPrefix).then((found) => {
-        holder = found;
-      });
-      return holder !== pid;
-    }, 20_000);
+    await leaderWhere(connection, keyPrefix, (found) => found !== pid, 20_000);
     expect(await Promise.all(others.map((w) => w.exited))).toEqual([0, 0]);
     paused.child.kill('SIGCONT');
     expect(await paused.exited).toBe(0);
