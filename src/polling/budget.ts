@@ -1,7 +1,16 @@
 /**
- * The in-process {@link AccountBudget}: one token bucket per request kind that slows down when DashScope
- * says 429 `Throttling` and grows back slowly afterwards. Requests that find no token wait in line,
+ * The in-process {@link AccountBudget}: one bucket per request kind that slows down when DashScope
+ * says 429 `Throttling` and grows back slowly afterwards. Requests that find no grant wait in line,
  * first come first served; one timer (per kind) runs only while someone waits.
+ *
+ * Each bucket is a GCRA: it keeps the theoretical arrival time `tat` of the next request; a request at
+ * `now` conforms when `max(tat, now) - now` is within `tolerance`, and moves `tat` on by one interval.
+ * Grants i < j then satisfy `t_j - t_i >= (j - i) · interval - tolerance`. The tolerance is what a
+ * timer that fired late may make up for: without it, every late timer (a busy event loop) would cost
+ * the account a query for good. It is half an interval, so grants stay at least half an interval
+ * apart, and at DashScope's 20/s (planned at 18/s) no one-second window holds more than 19 grants as
+ * sent: the one left over is room for requests that reach DashScope bunched by network jitter. For
+ * small limits the tolerance shrinks so that no window ever holds more than the limit.
  */
 import type { Time } from '../internal/time.js';
 import type { AccountBudget, RequestKind } from './ports.js';
@@ -24,32 +33,33 @@ interface Waiter {
   grant(): void;
 }
 
-/** One kind's bucket: multiplicative decrease on throttling, additive recovery. */
+/** One kind's bucket: GCRA pacing, multiplicative decrease on throttling, additive recovery. */
 class Bucket {
   readonly #time: Time;
   readonly #ceiling: number;
-  readonly #burst: number;
+  readonly #tolerance: number;
   readonly #line: Waiter[] = [];
   #rate: number;
-  #tokens: number;
-  #updatedAt: number;
+  #rateAt: number;
+  /** When the next request conforms without using the tolerance (GCRA's theoretical arrival time). */
+  #tat = Number.NEGATIVE_INFINITY;
   #pausedUntil = Number.NEGATIVE_INFINITY;
   #throttledAt = Number.NEGATIVE_INFINITY;
   #timer: AbortController | undefined;
 
-  constructor(perSecond: number, time: Time) {
+  constructor(limit: number, time: Time) {
     this.#time = time;
-    this.#ceiling = perSecond * HEADROOM;
+    this.#ceiling = limit * HEADROOM;
     this.#rate = this.#ceiling;
-    // One token at most, never a burst: at 90% of the rate the rest of every second stays free, so a
-    // request that reaches DashScope late (network jitter) does not push a one-second window over.
-    this.#burst = 1;
-    this.#tokens = this.#burst;
-    this.#updatedAt = time.now();
+    this.#rateAt = time.now();
+    // Half an interval, or less where the limit is small: n grants in a one-second window need
+    // (n - 1) · interval - tolerance < 1000. 1 µs under the bound, against rounding at a window's edge.
+    const interval = 1_000 / this.#ceiling;
+    this.#tolerance = Math.max(0, Math.min(interval / 2, limit * interval - 1_000.001));
   }
 
   get rate(): number {
-    this.#refill();
+    this.#recover();
     return this.#rate;
   }
 
@@ -76,16 +86,17 @@ class Bucket {
 
   throttled(retryAfterMs: number | undefined): void {
     if (!Number.isFinite(this.#ceiling)) return;
-    this.#refill();
+    this.#recover();
     const now = this.#time.now();
     if (now - this.#throttledAt > ONE_OVERLOAD_MS)
       this.#rate = Math.max(this.#ceiling * FLOOR, this.#rate / 2);
     this.#throttledAt = now;
-    this.#tokens = Math.min(this.#tokens, 0);
     this.#pausedUntil = Math.max(this.#pausedUntil, now + (retryAfterMs ?? 1_000));
+    // No burst when the pause ends: DashScope just said the account is over.
+    this.#tat = Math.max(this.#tat, this.#pausedUntil + this.#tolerance);
   }
 
-  /** Grants the line in order as tokens come; runs while anyone waits, one sleep at a time. */
+  /** Grants the line in order as requests conform; runs while anyone waits, one sleep at a time. */
   async #serve(): Promise<void> {
     if (this.#timer) return;
     const timer = new AbortController();
@@ -93,7 +104,7 @@ class Bucket {
     try {
       while (this.#line.length > 0) {
         if (this.#takeNow()) this.#line.shift()?.grant();
-        else await this.#time.sleep(this.#nextTokenIn(), timer.signal);
+        else await this.#time.sleep(this.#nextGrantIn(), timer.signal);
       }
     } catch {
       // Stopped: the line emptied while this slept.
@@ -110,28 +121,30 @@ class Bucket {
 
   #takeNow(): boolean {
     if (!Number.isFinite(this.#ceiling)) return true;
-    this.#refill();
-    if (this.#time.now() < this.#pausedUntil || this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    const now = this.#time.now();
+    const base = Math.max(this.#tat, now);
+    if (now < this.#pausedUntil || base - now > this.#tolerance) return false;
+    this.#tat = base + 1_000 / this.rate;
     return true;
   }
 
-  #nextTokenIn(): number {
-    const pause = this.#pausedUntil - this.#time.now();
-    const refill = ((1 - this.#tokens) / this.#rate) * 1_000;
-    return Math.max(1, Math.ceil(Math.max(pause, refill)));
+  #nextGrantIn(): number {
+    const now = this.#time.now();
+    const pause = this.#pausedUntil - now;
+    const conforms = Math.max(this.#tat, now) - this.#tolerance - now;
+    return Math.max(1, Math.ceil(Math.max(pause, conforms)));
   }
 
-  #refill(): void {
+  /** From 10 s after the last 429, the rate grows back by 5% of the ceiling per second. */
+  #recover(): void {
     const now = this.#time.now();
-    const elapsedSec = Math.max(0, now - this.#updatedAt) / 1_000;
-    this.#updatedAt = now;
+    const elapsedSec = Math.max(0, now - this.#rateAt) / 1_000;
+    this.#rateAt = now;
     const recoveringSec = (now - this.#throttledAt - RECOVERY_DELAY_MS) / 1_000;
     if (this.#rate < this.#ceiling && recoveringSec > 0) {
       const growth = this.#ceiling * RECOVERY_PER_SECOND * Math.min(elapsedSec, recoveringSec);
       this.#rate = Math.min(this.#ceiling, this.#rate + growth);
     }
-    this.#tokens = Math.min(this.#burst, this.#tokens + elapsedSec * this.#rate);
   }
 }
 

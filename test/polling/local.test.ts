@@ -8,11 +8,11 @@ import { JobSlots } from '../../src/internal/job-slots.js';
 import { createLocalBudget } from '../../src/polling/budget.js';
 import { createSweepingDetector } from '../../src/polling/sweep.js';
 import { createFakeTime, settle } from '../helpers/fake-time.js';
-import { describeAccountBudgetContract } from './contract/account-budget.contract.js';
+import { describeAccountBudgetContract, mostInWindow } from './contract/account-budget.contract.js';
 import { describeEndDetectorContract, FakeTaskList } from './contract/end-detector.contract.js';
 import { describeJobLimiterContract } from './contract/job-limiter.contract.js';
 
-describeAccountBudgetContract('in-process token bucket', async ({ queriesPerSecond, submitsPerSecond }) => {
+describeAccountBudgetContract('in-process GCRA bucket', async ({ queriesPerSecond, submitsPerSecond }) => {
   const time = createFakeTime();
   return {
     budget: createLocalBudget({ query: queriesPerSecond, submit: submitsPerSecond }, time),
@@ -73,6 +73,26 @@ describe('in-process budget', () => {
     expect(budget.queryRate()).toBe(9);
     await time.advance(5_000);
     expect(budget.queryRate()).toBeCloseTo(9 + 18 * 0.05 * 5, 5);
+  });
+
+  it('keeps its rate when every timer fires late, and still never passes the limit in a second', async () => {
+    // A busy event loop fires each timer late. A bucket that forgets that lateness loses a share of
+    // the account's queries with every late grant; the GCRA's tolerance lets the next grant follow on
+    // time, within the same one-second bound.
+    const time = createFakeTime();
+    const late = { ...time, sleep: (ms: number, signal?: AbortSignal) => time.sleep(ms + 30, signal) };
+    const budget = createLocalBudget({ query: 20, submit: 10 }, late);
+    const granted: number[] = [];
+    const takes = Array.from({ length: 400 }, () =>
+      budget.take('query').then(() => granted.push(time.now())),
+    );
+    await time.advance(10_000);
+    // 18/s planned: ~180 in 10 s (a bucket that forgets lateness: 1 per 85 ms, ~118).
+    expect(granted.length).toBeGreaterThanOrEqual(170);
+    // One under DashScope's 20: room for requests that arrive bunched by network jitter.
+    expect(mostInWindow(granted, 1_000)).toBeLessThanOrEqual(19);
+    await time.advance(20_000);
+    await Promise.all(takes);
   });
 
   it('an unlimited kind grants at once', async () => {
