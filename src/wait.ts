@@ -122,6 +122,8 @@ export async function waitForTask(deps: WaitDeps, options: WaitOptions): Promise
     onProgress?.({ taskId, status, elapsedMs: Math.round(time.now() - started), polls });
   };
   const onSighting = (sighting: TaskSighting) => {
+    // A sweep's listing may be older than the wait's last poll: a task never goes back to PENDING.
+    if (sighting.status === 'PENDING' && lastStatus !== undefined && lastStatus !== 'PENDING') return;
     report(sighting.status);
     if (!ENDED_STATUSES.has(sighting.status) || endSighted) return;
     endSighted = true;

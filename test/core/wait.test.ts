@@ -11,6 +11,7 @@ import {
   WaitTimeoutError,
 } from '../../src/errors.js';
 import { systemSleep } from '../../src/internal/time.js';
+import type { EndDetector, TaskSighting } from '../../src/polling/ports.js';
 import type { Task } from '../../src/schemas.js';
 import { type PollSchedule, type ProgressEvent, type WaitDeps, waitForTask } from '../../src/wait.js';
 
@@ -257,5 +258,34 @@ describe('waitForTask', () => {
     await done;
     expect(add.mock.calls.length).toBeGreaterThan(0);
     expect(remove.mock.calls.length).toBe(add.mock.calls.length);
+  });
+});
+
+describe('waitForTask with an end detector', () => {
+  it('never reports a status going back: a sweep older than the last poll cannot undo RUNNING', async () => {
+    let tell: ((sighting: TaskSighting) => void) | undefined;
+    const detector: EndDetector = {
+      watch: (_taskId, _submittedAt, onSighting) => {
+        tell = onSighting;
+        return () => {};
+      },
+      backstopMs: () => 0,
+      missed: () => {},
+      close: async () => {},
+    };
+    const { fetchTask } = scripted(task('RUNNING'), task('RUNNING'), task('SUCCEEDED'));
+    const seen: string[] = [];
+    const done = waitForTask(deps(fetchTask, { detector }), {
+      taskId: 't-1',
+      schedule,
+      submittedAt: 0,
+      onProgress: (event) => seen.push(event.status),
+    });
+    await vi.advanceTimersByTimeAsync(0); // the first poll: RUNNING
+    tell?.({ taskId: 't-1', status: 'PENDING' }); // listed before that poll
+    tell?.({ taskId: 't-1', status: 'RUNNING' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await expect(done).resolves.toMatchObject({ status: 'SUCCEEDED' });
+    expect(seen).toEqual(['RUNNING', 'SUCCEEDED']);
   });
 });
