@@ -3,7 +3,7 @@
  * per-attempt timeout, retries by policy, and every failure turned into the SDK's error tree.
  * It knows URLs, headers and bodies; it knows nothing about tasks or waiting.
  */
-import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { errorFromAnswer } from './error-mapping.js';
 import { APIError, ConnectionError, RateLimitError, RequestTimeoutError } from './errors.js';
@@ -12,7 +12,14 @@ import { abortError, headerValue, USER_AGENT } from './internal/http.js';
 import type { Sleep } from './internal/time.js';
 import type { Logger } from './logger.js';
 import type { AccountBudget, RequestKind } from './polling/ports.js';
-import { clampedRetryAfter, isRetryable, parseRetryAfter, type RetryPolicy, withRetries } from './retry.js';
+import {
+  clampedRetryAfter,
+  isRetryable,
+  parseRetryAfter,
+  type RetryPolicy,
+  type RetryRunOptions,
+  withRetries,
+} from './retry.js';
 
 /** Everything the transport needs, resolved by the client. */
 export interface TransportConfig {
@@ -69,9 +76,15 @@ export class Transport {
   /** Built once, and applied last: the key and the workspace. */
   readonly #authHeaders: Record<string, string>;
   readonly #plainHeaders: Readonly<Record<string, string>>;
+  /** The base URL split once into what the dispatcher takes: `https://host` and `/api/v1`. */
+  readonly #origin: string;
+  readonly #basePath: string;
 
   constructor(config: TransportConfig) {
     this.#config = config;
+    const base = new URL(config.baseURL);
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/$/, '');
     this.#commonHeaders = { 'user-agent': USER_AGENT, accept: 'application/json' };
     for (const [name, value] of Object.entries(config.defaultHeaders ?? {}))
       this.#commonHeaders[name.toLowerCase()] = value;
@@ -95,14 +108,7 @@ export class Transport {
         random,
         sleep,
         signal: spec.signal,
-        onRetry: ({ error, retry, delayMs }) =>
-          logger?.debug('retrying', {
-            method: spec.method,
-            path: spec.path,
-            retry,
-            delayMs,
-            error: describe(error),
-          }),
+        onRetry: logger && retryLogger(logger, spec),
       });
     } catch (error) {
       if (spec.signal?.aborted) throw abortError(spec.signal);
@@ -135,11 +141,14 @@ export class Transport {
       timeout,
     );
     try {
-      const response = await undiciRequest(this.#url(spec), {
+      // The dispatcher itself, not `undici.request(url, …)`: that spreads the options into a new object
+      // per call, which undici's constructors then read slowly; ~10 µs per call (docs/BENCHMARKS.md).
+      const response = await this.#dispatcher.request({
+        origin: this.#origin,
+        path: this.#path(spec),
         method: spec.method,
         headers: this.#headers(spec),
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-        dispatcher: this.#dispatcher,
         signal: abort,
       });
       // A gateway or server that echoes the request (or the key) back must not put it in an error.
@@ -206,14 +215,16 @@ export class Transport {
     return `DashScope did not answer ${spec.method} ${spec.path} within ${timeout} ms`;
   }
 
-  /** A `URL`, not its string: undici would parse the string again. */
-  #url(spec: RequestSpec<unknown>): URL {
-    const url = new URL(this.#config.baseURL + spec.path);
-    if (spec.query === undefined) return url;
+  /** The path and query below the origin; `spec.path` is already safe (callers validate and encode ids). */
+  #path(spec: RequestSpec<unknown>): string {
+    const path = this.#basePath + spec.path;
+    if (spec.query === undefined) return path;
+    const params = new URLSearchParams();
     for (const [key, value] of Object.entries(spec.query)) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
+      if (value !== undefined) params.set(key, String(value));
     }
-    return url;
+    const search = params.toString();
+    return search === '' ? path : `${path}?${search}`;
   }
 
   /** The headers: one shared object for a plain GET, since nothing of it varies per call. */
@@ -240,6 +251,21 @@ function requestIdOf(json: unknown): string | undefined {
   const id =
     typeof json === 'object' && json !== null ? (json as { request_id?: unknown }).request_id : undefined;
   return typeof id === 'string' ? id : undefined;
+}
+
+/**
+ * Logs each retry of `spec`. Made only when there is a logger: a property-named arrow per call costs
+ * a `__name` call in the build (tsup's `keepNames`), measured in docs/BENCHMARKS.md.
+ */
+function retryLogger(logger: Logger, spec: RequestSpec<unknown>): RetryRunOptions['onRetry'] {
+  return ({ error, retry, delayMs }) =>
+    logger.debug('retrying', {
+      method: spec.method,
+      path: spec.path,
+      retry,
+      delayMs,
+      error: describe(error),
+    });
 }
 
 function describe(error: unknown): string {

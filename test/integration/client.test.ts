@@ -1,3 +1,4 @@
+import { MockAgent } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
 import {
   APIError,
@@ -115,6 +116,44 @@ describe('the wire format, to the letter of the model document', () => {
       input: { image_url: IMAGE },
     });
     expect(sent[2]?.headers['x-dashscope-async']).toBeUndefined();
+  });
+
+  it("requests go to the base URL's origin under its path, with or without one; queries are form-encoded", async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const answers = agent.get('https://dashscope.test');
+    answers
+      .intercept({
+        method: 'GET',
+        path: (path) => path.startsWith('/tasks?') || path.startsWith('/v2/tasks?'),
+      })
+      .reply(200, { request_id: 'r', data: [], total_page: 1 })
+      .persist();
+    answers
+      .intercept({ method: 'GET', path: () => true })
+      .reply(200, { request_id: 'r', output: { task_id: 't-1', task_status: 'PENDING' } })
+      .persist();
+    const sent: string[] = [];
+    const dispatcher = agent.compose((dispatch) => (options, handler) => {
+      sent.push(`${options.origin}${options.path}`);
+      return dispatch(options, handler);
+    });
+    try {
+      for (const baseURL of ['https://dashscope.test', 'https://dashscope.test/v2/']) {
+        const client = new LivePortraitClient({ apiKey: API_KEY, baseURL, dispatcher, maxRetries: 0 });
+        await client.getTask('t-1');
+        for await (const _ of client.listTasks({ model: 'a model&more', pageSize: 5 })) break;
+        await client.close();
+      }
+      expect(sent).toEqual([
+        'https://dashscope.test/tasks/t-1',
+        'https://dashscope.test/tasks?model_name=a+model%26more&page_no=1&page_size=5',
+        'https://dashscope.test/v2/tasks/t-1',
+        'https://dashscope.test/v2/tasks?model_name=a+model%26more&page_no=1&page_size=5',
+      ]);
+    } finally {
+      await agent.close();
+    }
   });
 });
 
