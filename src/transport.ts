@@ -1,5 +1,5 @@
 /**
- * The one way this SDK talks HTTP to DashScope: `undici.request` over one keep-alive Agent, a
+ * The one way this SDK talks HTTP to DashScope: requests on one keep-alive undici Agent, a
  * per-attempt timeout, retries by policy, and every failure turned into the SDK's error tree.
  * It knows URLs, headers and bodies; it knows nothing about tasks or waiting.
  */

@@ -1,6 +1,6 @@
 /**
- * The emulator as an undici `Dispatcher`: requests made with `undici.request(url, { dispatcher })`
- * (as the SDK makes every request) are answered in-process by the same msw handlers `startEmulator()`
+ * The emulator as an undici `Dispatcher`: requests made through it (`dispatcher.request()`, as the
+ * SDK's transport makes them, or `undici.request(url, { dispatcher })`) are answered in-process by the same msw handlers `startEmulator()`
  * serves on a port. No port, no socket, no DNS: a request for a host the emulator does not serve
  * fails at once and never reaches the network. msw's `setupServer` cannot stand in for this: it
  * patches global `fetch` and `node:http`, and `undici.request` uses neither.
