@@ -69,7 +69,7 @@ export function buildRedisCoordinator(
     const warn: Warn = settings.onWarning;
     const link = new RedisLink(settings.redis, warn);
     const fleet = new FleetMembership(link, { members: `${prefix}fleet`, backstop: `${prefix}backstop` }, id);
-    const budget = new RedisBudget({ ...settings, link, keyPrefix: prefix, fleet, scale });
+    const budget = new RedisBudget({ ...settings, link, keyPrefix: prefix, fleet, scale, member: id });
     const keys = {
       expiry: `${prefix}watch:expiry`,
       submitted: `${prefix}watch:submitted`,
@@ -87,10 +87,12 @@ export function buildRedisCoordinator(
       detector: sweeper,
       // The leader sweeps for everyone: it plans with the whole fleet's rate, not a share.
       queriesPerSecond: settings.queriesPerSecond,
-      listTasks,
+      listTasks: () => behindFleetLine(listTasks(), budget),
     });
-    // A new wait here is swept from now if this process leads, not from the next renewal.
+    // A new wait here is swept from now if this process leads, not from the next renewal; and back
+    // from an outage, the lease is asked for at once.
     watches.onChange(() => leader.poke());
+    link.onChange((up) => up && leader.poke());
     const jobs =
       settings.maxConcurrentJobs === undefined
         ? undefined
@@ -113,8 +115,12 @@ export function buildRedisCoordinator(
       stop.signal,
     );
     // Cut off from Redis, a process sweeps for its own waits at its share of the rate.
-    const alone = detectAlone(link, watches, listTasks, (list) =>
-      sweeper({ listTasks: list, queriesPerSecond: settings.queriesPerSecond / fleet.size }),
+    const alone = detectAlone(
+      link,
+      watches,
+      listTasks,
+      () => leader.leading || fleet.backstopMs > 0,
+      (list) => sweeper({ listTasks: list, queriesPerSecond: settings.queriesPerSecond / fleet.size }),
     );
     return {
       link,
@@ -187,6 +193,18 @@ function clientDetector({ watches, alone, fleet, leader }: Shared): EndDetector 
     async close() {
       for (const stop of [...mine]) stop();
     },
+  };
+}
+
+/**
+ * The leader's list endpoint: each list query first lets the fleet's waiting queries go, as it would
+ * queue behind them in one process's line (see `RedisBudget.afterFleetLine`).
+ */
+function behindFleetLine(listTasks: ListTasks | undefined, budget: RedisBudget): ListTasks | undefined {
+  if (!listTasks) return undefined;
+  return async (query, signal) => {
+    await budget.afterFleetLine(signal);
+    return listTasks(query, signal);
   };
 }
 

@@ -20,6 +20,7 @@ export class FleetMembership {
   readonly #stop = new AbortController();
   readonly #backstopKey: string;
   #size = 1;
+  #rank = 0;
   #backstopMs = 0;
 
   constructor(link: RedisLink, keys: { members: string; backstop: string }, id: string) {
@@ -33,6 +34,11 @@ export class FleetMembership {
   /** Live members, this one included; the last count seen while Redis is away. At least 1. */
   get size(): number {
     return this.#size;
+  }
+
+  /** This process's place among the live members sorted by id (0 ≤ rank < size), as last seen. */
+  get rank(): number {
+    return this.#rank;
   }
 
   /**
@@ -61,9 +67,12 @@ export class FleetMembership {
     const reply = await this.#link.run((c) =>
       runScript(c, MEMBERS, [this.#key, this.#backstopKey], [this.#id, MEMBER_TTL_MS, op]),
     );
+    // Away from Redis, the leader's note is unknown: a stale one must not outlive the outage.
+    if (!Array.isArray(reply)) this.#backstopMs = 0;
     if (!Array.isArray(reply) || op !== 'join') return;
-    const [count, backstopMs] = reply as number[];
+    const [count, backstopMs, rank] = reply as number[];
     this.#size = Math.max(1, count ?? 1);
+    this.#rank = Math.min(this.#size - 1, rank ?? 0);
     this.#backstopMs = backstopMs ?? 0;
   }
 }

@@ -45,6 +45,11 @@ export class WatchRegistry {
   constructor(link: RedisLink, keys: WatchKeys) {
     this.#link = link;
     this.#keys = keys;
+    // Back from an outage (a restarted Redis may have lost them all): register at once, so the
+    // leader's next sweep covers this process instead of the one after the next renewal.
+    link.onChange((up) => {
+      if (up) void this.#registerAll();
+    });
     void this.#renewLoop();
   }
 
@@ -135,9 +140,13 @@ export class WatchRegistry {
     while (!stop.aborted) {
       await nap(RENEW_MS, stop, false).catch(() => undefined);
       if (stop.aborted) break;
-      const ids = [...this.#watched.keys()];
-      for (let i = 0; i < ids.length; i += CHUNK) await this.#register(ids.slice(i, i + CHUNK));
+      await this.#registerAll();
     }
+  }
+
+  async #registerAll(): Promise<void> {
+    const ids = [...this.#watched.keys()];
+    for (let i = 0; i < ids.length; i += CHUNK) await this.#register(ids.slice(i, i + CHUNK));
   }
 }
 

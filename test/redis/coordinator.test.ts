@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/index.js';
 import type { Coordination, TaskSighting } from '../../src/polling/ports.js';
-import { buildRedisCoordinator } from '../../src/redis/coordinator.js';
+import type { RedisBudget } from '../../src/redis/budget.js';
+import { buildRedisCoordinator, type CoordinatorInternals } from '../../src/redis/coordinator.js';
 import type { RedisCoordinatorOptions } from '../../src/redis/options.js';
 import { type RunningEmulator, startEmulator } from '../../src/testing/index.js';
 import { useRedisServer } from './helpers.js';
@@ -20,7 +21,11 @@ afterEach(async () => {
 });
 
 let prefixes = 0;
-async function setup(options: Partial<RedisCoordinatorOptions> = {}, count = 2) {
+async function setup(
+  options: Partial<RedisCoordinatorOptions> = {},
+  count = 2,
+  internals: CoordinatorInternals = {},
+) {
   const emulator: RunningEmulator = await startEmulator({ apiKeys: [API_KEY], queueMs: 300, runMs: 500 });
   cleanups.push(() => emulator.close());
   const list = emulatorList(emulator.baseURL);
@@ -31,7 +36,7 @@ async function setup(options: Partial<RedisCoordinatorOptions> = {}, count = 2) 
   const join = () => {
     const coordinator = buildRedisCoordinator(
       { redis: redis.server.url, keyPrefix, onWarning: (m) => warnings.push(m), ...options },
-      { detector: sweeper.factory },
+      { detector: sweeper.factory, ...internals },
     );
     const coordination = coordinator.connect({ listTasks: list.listTasks });
     cleanups.push(() => coordination.close());
@@ -137,6 +142,22 @@ describe('the shared budget', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
   });
 
+  it("the leader's list queries let the queries waiting in the fleet's lines go first", async () => {
+    const { processes } = await setup({ queriesPerSecond: 5 });
+    const [a, b] = processes as [Coordination, Coordination];
+    await a.budget.take('query');
+    let granted = 0;
+    const queued = Array.from({ length: 8 }, () => a.budget.take('query').then(() => granted++));
+    // Let A's lane tell Redis how many wait in it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = granted;
+    await (b.budget as RedisBudget).afterFleetLine(new AbortController().signal);
+    // Ordering, not speed: B went on only once what waited in A's line then had been granted.
+    expect(before).toBeLessThan(8);
+    expect(granted).toBeGreaterThanOrEqual(7);
+    await Promise.all(queued);
+  });
+
   it('an aborted take rejects with the reason at once', async () => {
     const { processes } = await setup({ queriesPerSecond: 1 }, 1);
     const [a] = processes as [Coordination];
@@ -182,6 +203,63 @@ describe('Redis trouble', () => {
     expect(warnings[0]).toMatch(/Redis is unreachable/);
   });
 
+  it('charges what a process sent on its local share to the shared bucket when Redis returns', async () => {
+    // DashScope's second stretched to 4 s of real time (the benchmark's clock scale, below 1): the
+    // charge covers the last DashScope second, and 4 s of it dwarfs any stall of a loaded machine.
+    const scale = 0.25;
+    const { processes, join, warnings, keyPrefix } = await setup({ queriesPerSecond: 10 }, 1, {
+      timeScale: scale,
+    });
+    const [a] = processes as [Coordination];
+    await a.budget.take('query');
+    await redis.server.kill();
+    // A keeps its lane busy all through the outage and the return: it spends its local share, then
+    // (once Redis answers) the shared bucket.
+    const stop = new AbortController();
+    let sentAlone = 0;
+    const pump = (async () => {
+      while (!stop.signal.aborted) {
+        await a.budget.take('query', stop.signal).catch(() => undefined);
+        if (warnings.length > 0 && !stop.signal.aborted) sentAlone++;
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await redis.server.restart();
+    const connection = await admin();
+    const bucket = `${keyPrefix}bucket:query`;
+    const read = async () =>
+      (await connection.eval(
+        "local t = redis.call('TIME'); return { redis.call('HGET', KEYS[1], 'tat') or '', t[1] * 1000000 + t[2] }",
+        1,
+        bucket,
+      )) as [string, number];
+    let [tat, now] = await read();
+    for (let waited = 0; tat === '' && waited < 15_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      [tat, now] = await read();
+    }
+    stop.abort();
+    await pump;
+    expect(warnings).toHaveLength(1);
+    expect(sentAlone).toBeGreaterThan(0);
+    // Real ms per grant at the fleet's rate (90% of 10/s on DashScope's clock), and the burst the
+    // bucket allows: without a charge, its next free grant is never more than both ahead of now.
+    const interval = 1000 / (10 * 0.9 * scale);
+    const tolerance = (1000 / 0.9 - 1000) / scale;
+    const ahead = (Number(tat) - now) / 1000;
+    // A sent ~9 queries in the last DashScope second (4 s) before Redis came back: charged, they
+    // hold the fleet's next grants back by about as many intervals (~4 s); at most a window's worth.
+    expect(ahead).toBeGreaterThan(interval + tolerance + 500);
+    expect(ahead).toBeLessThanOrEqual(tolerance + 1000 / scale);
+    // So a process that joins now waits for them too.
+    const [b] = [join()];
+    const started = performance.now();
+    const askedAt = (await read())[1];
+    await b.budget.take('query');
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual((Number(tat) - askedAt) / 1000 - tolerance - 50);
+  });
+
   it('keeps every key under the prefix, each with a TTL', async () => {
     const { processes, submit, keyPrefix, emulator } = await setup({
       maxConcurrentJobs: 3,
@@ -202,7 +280,9 @@ describe('Redis trouble', () => {
       [
         'backstop',
         'bucket:query',
+        'bucket:query:lines',
         'bucket:submit',
+        'bucket:submit:lines',
         'ended',
         'fleet',
         'jobs',
