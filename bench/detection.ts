@@ -11,6 +11,7 @@ import { fixedSchedule, officialSchedule, type PollerRun, runBaseline, runOracle
 import { emulatorPlan, IMAGE, makeJobs } from './lib/jobs.js';
 import { detectionLags, peakRate, quantile, sec, table } from './lib/stats.js';
 import { scaledTime } from './lib/time.js';
+import { traceRun } from './lib/trace.js';
 
 const API_KEY = 'sk-bench-0123456789';
 /** A run stops after this much emulated time; jobs not detected by then count as missed. */
@@ -85,6 +86,7 @@ export async function detect(poller: Poller, n: number, scale: number, seed = 0)
     logLimit: 5_000_000,
   });
   const resolvedAt = new Map<string, number>();
+  const startedAt = time.now();
   const started = performance.now();
   try {
     await poller.run({
@@ -115,6 +117,12 @@ export async function detect(poller: Poller, n: number, scale: number, seed = 0)
     missed: n - lags.length,
     wallMs,
   };
+  if (process.env.BENCH_TRACE && n > 1) {
+    const ended = [...running.tasks.all()].flatMap((t) =>
+      t.endedAt === undefined ? [] : [{ endedAt: t.endedAt, resolvedAt: resolvedAt.get(t.id) }],
+    );
+    traceRun(poller.name, startedAt, ended, running.log);
+  }
   await running.close();
   return result;
 }

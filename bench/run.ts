@@ -2,7 +2,8 @@
  * `npm run bench`: the three benchmarks of docs/BENCHMARKS.md against the emulator over loopback,
  * printed as markdown tables with the targets. BENCH_SCALE sets how much faster than real time the
  * detection runs go (default 5); BENCH_ONLY=detection|overhead|footprint runs one part; BENCH_N=500,1000
- * runs detection at those N only; BENCH_QUICK=1 runs only the SDK and the oracle (for trying a change).
+ * runs detection at those N only; BENCH_QUICK=1 runs only the SDK and the oracle (for trying a change);
+ * BENCH_TRACE=1 prints, after each run, the offline oracle and a timeline of ends and queries (lib/trace.ts).
  */
 import { cpus } from 'node:os';
 import { type DetectionResult, detect, detectionTable, POLLERS } from './detection.js';

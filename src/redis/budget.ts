@@ -272,11 +272,6 @@ export class RedisBudget implements AccountBudget {
     return this.#query.rate / this.#fleet.size;
   }
 
-  /** The whole fleet's query rate: what the one process sweeping for all of them plans with. */
-  fleetQueryRate(): number {
-    return this.#query.rate;
-  }
-
   /**
    * Resolves once the task queries waiting in the fleet's lines now have been granted: the leader's
    * list queries wait for them, as one process's would in its one line (a sweep that skipped ahead
