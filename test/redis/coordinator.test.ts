@@ -276,7 +276,9 @@ describe('Redis trouble', () => {
     await ended(b, task.id, task.submittedAt);
     const connection = await admin();
     const keys = (await connection.keys(`${keyPrefix}*`)).sort();
-    expect(keys).toEqual(
+    // The leader drops the statuses of tasks no longer watched, and an emptied hash is no key: the
+    // status hash may be gone by the time it is listed (the ended task's watch has stopped).
+    expect(keys.filter((key) => key !== `${keyPrefix}watch:status`)).toEqual(
       [
         'backstop',
         'bucket:query',
@@ -288,10 +290,13 @@ describe('Redis trouble', () => {
         'jobs',
         'leader',
         'watch:expiry',
-        'watch:status',
         'watch:submitted',
       ].map((k) => keyPrefix + k),
     );
-    for (const key of keys) expect(await connection.pttl(key), key).toBeGreaterThan(0);
+    for (const key of keys) {
+      // -1 is a key without a TTL, the defect; -2 a key deleted since it was listed, for the same reason.
+      const ttl = await connection.pttl(key);
+      expect(ttl === -2 || ttl > 0, `${key}: pttl ${ttl}`).toBe(true);
+    }
   });
 });
